@@ -1,0 +1,52 @@
+"""hydra-runner: run, sweep and track Hydra apps from one fast CLI and Python API.
+
+Names are imported on first use, so ``import hydra_runner`` (and the CLI's start-up)
+does not pay for Hydra until it is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "HydraRunnerError",
+    "JobResult",
+    "SweepResult",
+    "TargetError",
+    "UsageError",
+    "__version__",
+    "compose",
+    "hydra_multirun",
+    "hydra_run",
+    "hydra_sweep",
+]
+
+_LOCATIONS = {
+    "compose": "hydra_runner.compose.api",
+    "hydra_multirun": "hydra_runner.api",
+    "hydra_run": "hydra_runner.api",
+    "hydra_sweep": "hydra_runner.api",
+    "JobResult": "hydra_runner.results",
+    "SweepResult": "hydra_runner.results",
+    "ConfigError": "hydra_runner.errors",
+    "HydraRunnerError": "hydra_runner.errors",
+    "TargetError": "hydra_runner.errors",
+    "UsageError": "hydra_runner.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hydra_runner' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

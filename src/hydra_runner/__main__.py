@@ -1,0 +1,3 @@
+from hydra_runner.cli import main
+
+main()

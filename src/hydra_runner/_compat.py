@@ -1,0 +1,159 @@
+"""The one place that touches Hydra's and OmegaConf's private API.
+
+Everything version-sensitive lives here so that a Hydra upgrade touches one file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+from typing import Any, Iterator, Optional
+
+from hydra import version as hydra_version
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra._internal.config_repository import CachingConfigRepository
+from hydra._internal.hydra import Hydra
+from hydra._internal.utils import create_automatic_config_search_path
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobRuntime, setup_globals
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.basecontainer import BaseContainer
+
+__all__ = [
+    "CachingConfigRepository",
+    "ConfigLoaderImpl",
+    "Hydra",
+    "HydraState",
+    "apply_value_overrides",
+    "configure_logging_dict",
+    "copy_plain",
+    "create_automatic_config_search_path",
+    "get_version_base",
+    "attach_shared_node",
+    "deepcopy_without",
+    "root_sharing",
+    "set_parent",
+    "isolated_hydra_state",
+    "set_version_base",
+    "setup_globals",
+]
+
+UNSPECIFIED_VERSION_BASE: Any = hydra_version._UNSPECIFIED_
+"""What ``@hydra.main()`` passes when no ``version_base`` is written (1.1 compatibility)."""
+
+BASIC_LAUNCHER_TARGET = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+def apply_value_overrides(overrides: list[Any], cfg: DictConfig) -> None:
+    """Apply parsed value overrides exactly as Hydra's config loader does."""
+    ConfigLoaderImpl._apply_overrides_to_config(overrides, cfg)
+
+
+def get_version_base() -> Any:
+    return hydra_version.getbase()
+
+
+def set_version_base(base: Any) -> None:
+    hydra_version.setbase(base)
+
+
+def deepcopy_without(cfg: DictConfig, key: str) -> DictConfig:
+    """``copy.deepcopy(cfg)`` minus ``cfg[key]``, without copying that child first."""
+    content = cfg.__dict__["_content"]
+    node = content.pop(key)
+    try:
+        return copy.deepcopy(cfg)
+    finally:
+        cfg.__dict__["_content"] = {key: node, **content}
+
+
+def attach_shared_node(parent: DictConfig, key: str, node: DictConfig) -> None:
+    """Put ``node`` first under ``parent[key]`` without copying it; ``node`` now has that parent.
+
+    Composed configs have ``hydra`` as their first key; the node is shared between the
+    jobs of one template and re-parented to each job's config while that job runs.
+    """
+    content = parent.__dict__["_content"]
+    parent.__dict__["_content"] = {key: node, **content}
+    node._set_parent(parent)
+
+
+def root_sharing(node: DictConfig, key: str = "hydra") -> DictConfig:
+    """A root ``{key: node}`` sharing ``node`` (what HydraConfig stores, without the copy)."""
+    root = DictConfig(content={})
+    root.__dict__["_content"] = {key: node}
+    return root
+
+
+def copy_plain(data: Any) -> Any:
+    """Deep copy of plain containers (logging's dictConfig consumes what it is given)."""
+    return copy.deepcopy(data)
+
+
+def set_parent(node: DictConfig, parent: DictConfig) -> None:
+    node._set_parent(parent)
+
+
+def configure_logging_dict(conf: dict[str, Any], verbose_config: Any) -> None:
+    """The tail of ``hydra.core.utils.configure_log`` for an already resolved dict."""
+    import logging
+
+    if conf["root"] is not None:
+        try:
+            from hydra._internal.logging_config import configure_logging
+        except ImportError:  # hydra-core < 1.3.3
+            import logging.config as _lc
+
+            configure_logging = _lc.dictConfig  # type: ignore[assignment]
+        configure_logging(conf)
+    if isinstance(verbose_config, bool):
+        if verbose_config:
+            logging.getLogger().setLevel(logging.DEBUG)
+    else:
+        if isinstance(verbose_config, str):
+            verbose_config = OmegaConf.create([verbose_config])
+        for logger in verbose_config:
+            logging.getLogger(logger).setLevel(logging.DEBUG)
+
+
+class HydraState:
+    """A snapshot of Hydra's process-global state (singletons, version base, job name, cwd)."""
+
+    def __init__(self) -> None:
+        gh = GlobalHydra.instance()
+        self.global_hydra = gh.hydra
+        self.hydra_config = HydraConfig.instance().cfg
+        self.job_runtime = copy.copy(JobRuntime.instance().conf)
+        self.version_base = hydra_version.VersionBase.instance().version_base
+        self.cwd = os.getcwd()
+
+    def restore(self) -> None:
+        GlobalHydra.instance().hydra = self.global_hydra
+        HydraConfig.instance().cfg = self.hydra_config
+        JobRuntime.instance().conf = self.job_runtime
+        hydra_version.VersionBase.instance().version_base = self.version_base
+        if os.getcwd() != self.cwd:
+            os.chdir(self.cwd)
+
+
+@contextlib.contextmanager
+def isolated_hydra_state() -> Iterator[None]:
+    """Run Hydra re-entrantly: whatever Hydra sets globally is put back afterwards."""
+    state = HydraState()
+    GlobalHydra.instance().hydra = None
+    try:
+        yield
+    finally:
+        state.restore()
+
+
+def masked_hydra_root(cfg: DictConfig) -> DictConfig:
+    """What ``HydraConfig.set_config`` stores: a root holding only the ``hydra`` node."""
+    return OmegaConf.masked_copy(cfg, "hydra")  # type: ignore[return-value]
+
+
+def resolver_cache_of(cfg: BaseContainer) -> Optional[dict[str, Any]]:
+    return cfg._get_root()._metadata.resolver_cache  # type: ignore[no-any-return]

@@ -1,0 +1,172 @@
+"""The Python API: run and sweep Hydra tasks from notebooks, tests and scripts.
+
+Two call shapes are accepted, so code written for either reads naturally:
+
+* a config object and a task: ``hydra_run(Config, task, overrides=[...])`` where the
+  config is a dataclass (or instance), a ``DictConfig``, a ``dict`` or a hydra-zen
+  ``builds(...)``;
+* a task and a config location: ``hydra_run(task, config_path="conf",
+  config_name="train", overrides=[...], **task_kwargs)``, the task taking a
+  ``DictConfig`` parameter of any name plus ordinary keyword arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from hydra_runner.app import App
+from hydra_runner.results import JobResult, SweepResult
+from hydra_runner.target import UNSET, resolve_target, task_spec_from_function
+
+__all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app"]
+
+DEFAULT_VERSION_BASE = "1.3"
+"""``version_base`` for tasks that do not declare one (plain functions)."""
+
+STORED_CONFIG_NAME = "hydra_runner_config"
+
+
+def load_app(
+    target: str,
+    *,
+    config_path: Optional[str] = None,
+    config_name: Optional[str] = None,
+    config_dir: Optional[str] = None,
+    version_base: Optional[str] = None,
+    project_root: Optional[Path] = None,
+) -> App:
+    """An :class:`App` for a TARGET as the CLI names it (``src.train``, ``app.py``, ``mod:fn``)."""
+    spec = resolve_target(target, project_root)
+    return _app(spec, config_path, config_name, config_dir, version_base, project_root, None, None)
+
+
+def _app(
+    spec: Any,
+    config_path: Optional[str],
+    config_name: Optional[str],
+    config_dir: Optional[str],
+    version_base: Optional[str],
+    project_root: Optional[Path],
+    task_kwargs: Optional[dict[str, Any]],
+    job_name: Optional[str],
+) -> App:
+    if version_base is not None:
+        base: Any = version_base
+    elif spec.decorated:
+        base = UNSET
+    else:
+        base = DEFAULT_VERSION_BASE
+    return App(
+        spec,
+        config_path=UNSET if config_path is None else config_path,
+        config_name=UNSET if config_name is None else config_name,
+        config_dir=config_dir,
+        version_base=base,
+        project_root=project_root,
+        task_kwargs=task_kwargs,
+        job_name=job_name,
+    )
+
+
+def _is_task(obj: Any) -> bool:
+    import dataclasses
+
+    from omegaconf import DictConfig
+
+    return callable(obj) and not dataclasses.is_dataclass(obj) and not isinstance(obj, (dict, DictConfig))
+
+
+def _build(
+    first: Any,
+    task_function: Optional[Callable[..., Any]],
+    config_path: Optional[str],
+    config_name: Optional[str],
+    job_name: Optional[str],
+    version_base: Optional[str],
+    task_kwargs: dict[str, Any],
+) -> App:
+    if task_function is None:
+        if not _is_task(first):
+            from hydra_runner.errors import UsageError
+
+            raise UsageError(
+                "a config was given but no task function",
+                fix="hydra_run(config, task_function, overrides=[...])",
+            )
+        spec = task_spec_from_function(first)
+        return _app(spec, config_path, config_name, None, version_base, None, task_kwargs, job_name)
+    from hydra.core.config_store import ConfigStore
+
+    name = config_name or STORED_CONFIG_NAME
+    ConfigStore.instance().store(name=name, node=first)
+    spec = task_spec_from_function(task_function)
+    spec.config_path, spec.config_name = None, name
+    return _app(spec, config_path, name, None, version_base, None, task_kwargs, job_name)
+
+
+def hydra_run(
+    config: Any,
+    task_function: Optional[Callable[..., Any]] = None,
+    overrides: Optional[Sequence[str]] = None,
+    *,
+    config_path: Optional[str] = None,
+    config_name: Optional[str] = None,
+    job_name: Optional[str] = None,
+    version_base: Optional[str] = None,
+    **task_kwargs: Any,
+) -> JobResult:
+    """Run one Hydra job in this process and return its ``JobReturn``.
+
+    >>> from hydra_runner import hydra_run
+    >>> job = hydra_run({"a": 1, "b": 2}, lambda cfg: cfg.a + cfg.b, overrides=["b=40"])
+    >>> job.return_value
+    41
+    """
+    app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs)
+    return app.run(list(overrides or []))  # type: ignore[no-any-return]
+
+
+def hydra_multirun(
+    config: Any,
+    task_function: Optional[Callable[..., Any]] = None,
+    overrides: Optional[Sequence[str]] = None,
+    *,
+    config_path: Optional[str] = None,
+    config_name: Optional[str] = None,
+    job_name: Optional[str] = None,
+    version_base: Optional[str] = None,
+    **task_kwargs: Any,
+) -> SweepResult:
+    """Run a Hydra multirun in this process; returns the sweeper's batches of ``JobReturn``.
+
+    >>> from hydra_runner import hydra_multirun
+    >>> jobs = hydra_multirun({"x": 0}, lambda cfg: cfg.x ** 2, overrides=["x=range(-2,3)"])
+    >>> [j.return_value for j in jobs[0]]
+    [4, 1, 0, 1, 4]
+    """
+    app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs)
+    return app.multirun(list(overrides or []))
+
+
+def hydra_sweep(
+    task: Callable[..., Any],
+    *,
+    config_path: Optional[str] = None,
+    config_name: Optional[str] = None,
+    overrides: Optional[Sequence[str]] = None,
+    version_base: Optional[str] = None,
+    **task_kwargs: Any,
+) -> Any:
+    """Sweep ``task`` and return one result per job, in Hydra's Cartesian order.
+
+    Each result is a :class:`JobResult`: ``float(result)`` when the task returned a number.
+    A sweeper that returns something other than batches of jobs gives that value back.
+    """
+    result = hydra_multirun(
+        task, config_path=config_path, config_name=config_name, overrides=overrides,
+        version_base=version_base, **task_kwargs,
+    )
+    if result or result.return_value == []:
+        return [JobResult.from_job_return(job) for job in result.jobs()]
+    return result

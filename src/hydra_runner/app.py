@@ -1,0 +1,228 @@
+"""A Hydra app made runnable: the search path resolved and Hydra built on the caching loader.
+
+:class:`App` does what ``hydra._internal.utils._run_hydra`` does for ``@hydra.main``
+(mode detection, ``--cfg``, ``--info``, run, multirun) with Hydra's own ``Hydra`` object,
+so runs and their outputs are Hydra's. What changes is the config loader (templates
+cached, see :mod:`hydra_runner.compose.loader`) and, for multiruns, that Hydra's
+BasicSweeper/BasicLauncher are served by hydra-runner's faster equivalents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from hydra.core.config_search_path import SearchPathQuery
+from hydra.errors import SearchPathException
+from hydra.types import HydraContext, RunMode, TaskFunction
+from omegaconf import OmegaConf
+
+from hydra_runner import _compat
+from hydra_runner.compose.loader import CachingConfigLoader
+from hydra_runner.diagnose import TASK_ERROR_ATTR
+from hydra_runner.results import JobResult, SweepResult
+from hydra_runner.target import UNSET, TaskSpec
+
+__all__ = ["App", "ConfigLocation"]
+
+
+@dataclass
+class ConfigLocation:
+    """Where the primary config directory was found, and why (shown by ``--info``)."""
+
+    declared: Optional[str]
+    search_dir: Optional[str]
+    reason: str
+    tried: list[str] = field(default_factory=list)
+
+
+def locate_config_dir(config_path: Optional[str], source_file: Optional[str], project_root: Path) -> ConfigLocation:
+    """Hydra's rule (relative to the declaring file), then the project root as a fallback.
+
+    ``src/train.py`` saying ``config_path="conf"`` with ``conf/`` beside ``src/`` is common:
+    Hydra looks in ``src/conf``; when nothing is there but ``./conf`` exists, that is used.
+    """
+    if config_path is None:
+        return ConfigLocation(None, None, "no config_path: configs come from the ConfigStore only")
+    if config_path.startswith("pkg://") or os.path.isabs(config_path):
+        return ConfigLocation(config_path, config_path, "absolute or package path, used as given")
+    base = Path(source_file).resolve().parent if source_file else project_root
+    hydra_dir = os.path.normpath(base / config_path)
+    if os.path.isdir(hydra_dir) or source_file is None:
+        return ConfigLocation(config_path, hydra_dir, "relative to the file declaring the task (Hydra's rule)", [hydra_dir])
+    root_dir = os.path.normpath(project_root / config_path)
+    if os.path.isdir(root_dir):
+        return ConfigLocation(
+            config_path, root_dir, f"not found at {hydra_dir}; found relative to the project root", [hydra_dir, root_dir]
+        )
+    return ConfigLocation(config_path, hydra_dir, "relative to the file declaring the task (not found)", [hydra_dir, root_dir])
+
+
+def _bind_task(spec: TaskSpec, task_kwargs: Optional[dict[str, Any]]) -> TaskFunction:
+    fn = spec.function
+    if task_kwargs or not spec.decorated:
+        from hydra_runner.task_call import bind_config_parameter
+
+        fn = bind_config_parameter(fn, task_kwargs or {})
+
+    @functools.wraps(fn)
+    def task(cfg: Any) -> Any:
+        try:
+            return fn(cfg)
+        except Exception as e:
+            # Marked so that an OmegaConf error raised by the task is not taken for a config error.
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(e, TASK_ERROR_ATTR, True)
+            raise
+
+    return task
+
+
+class App:
+    """One task and its config location, ready to run, sweep or show its config."""
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        *,
+        config_path: Any = UNSET,
+        config_name: Any = UNSET,
+        config_dir: Optional[str] = None,
+        version_base: Any = UNSET,
+        project_root: Optional[Path] = None,
+        task_kwargs: Optional[dict[str, Any]] = None,
+        job_name: Optional[str] = None,
+    ) -> None:
+        self.spec = spec
+        self.project_root = (project_root or Path.cwd()).resolve()
+        self.config_name = spec.config_name if config_name is UNSET else config_name
+        declared = spec.config_path if config_path is UNSET else config_path
+        self.location = locate_config_dir(declared, spec.source_file if spec.decorated else None, self.project_root)
+        self.config_dir = config_dir
+        self.version_base = spec.version_base if version_base is UNSET else version_base
+        self.task_name = job_name or spec.task_name
+        self.task_function = _bind_task(spec, task_kwargs)
+        self._loader: Optional[CachingConfigLoader] = None
+
+    # -- Hydra objects ----------------------------------------------------------------
+
+    def _create_hydra(self) -> Any:
+        if self.version_base is not UNSET:
+            _compat.set_version_base(self.version_base)
+        search_path = _compat.create_automatic_config_search_path(None, None, self.location.search_dir)
+        if self.config_dir is not None:
+            abs_dir = os.path.abspath(self.config_dir)
+            if not os.path.isdir(abs_dir):
+                raise SearchPathException(f"Additional config directory '{abs_dir}' not found")
+            search_path.prepend(
+                provider="command-line", path=f"file://{abs_dir}", anchor=SearchPathQuery(provider="schema")
+            )
+        hydra = _RunnerHydra(task_name=self.task_name, config_loader=CachingConfigLoader(search_path))
+        from hydra.core.global_hydra import GlobalHydra
+
+        GlobalHydra.instance().initialize(hydra)
+        return hydra
+
+    def _with_hydra(self, action: Callable[[Any], Any]) -> Any:
+        with _compat.isolated_hydra_state():
+            return action(self._create_hydra())
+
+    # -- what the CLI and the API call --------------------------------------------------
+
+    def run(self, overrides: list[str], *, multirun: bool = False) -> Any:
+        """Run as ``python app.py OVERRIDES`` (``--multirun`` if asked or set by the config)."""
+
+        def go(hydra: Any) -> Any:
+            args = list(overrides)
+            mode = hydra.get_mode(config_name=self.config_name, overrides=args)
+            if mode is None:
+                mode = RunMode.MULTIRUN if multirun else RunMode.RUN
+                args.append(f"hydra.mode={mode.name}")
+            elif multirun and mode == RunMode.RUN:
+                warnings.warn(
+                    "\n\tRunning Hydra app with --multirun, overriding with `hydra.mode=MULTIRUN`.", UserWarning
+                )
+                mode = RunMode.MULTIRUN
+                args.append("hydra.mode=MULTIRUN")
+            if mode == RunMode.RUN:
+                ret = hydra.run(config_name=self.config_name, task_function=self.task_function, overrides=args)
+                return JobResult.from_job_return(ret)
+            return SweepResult.from_sweeper(
+                hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args)
+            )
+
+        return self._with_hydra(go)
+
+    def multirun(self, overrides: list[str]) -> SweepResult:
+        return self.run(overrides, multirun=True)  # type: ignore[no-any-return]
+
+    def compose_job_config(self, overrides: list[str], *, with_hydra: bool = False) -> Any:
+        """The config a run with ``overrides`` would get, as ``hydra.compose`` returns it.
+
+        Repeated calls reuse this app's composed templates.
+        """
+
+        def go(hydra: Any) -> Any:
+            if self._loader is None:
+                self._loader = hydra.config_loader
+            else:
+                hydra.config_loader = self._loader
+            job = self._loader.compose_run(self.config_name, overrides)
+            return job.materialize_full_config() if with_hydra else job.task_config()
+
+        return self._with_hydra(go)
+
+    def show_cfg(self, overrides: list[str], cfg_type: str, package: Optional[str], resolve: bool) -> None:
+        self._with_hydra(
+            lambda hydra: hydra.show_cfg(
+                config_name=self.config_name, overrides=list(overrides), cfg_type=cfg_type, package=package, resolve=resolve
+            )
+        )
+
+    def show_info(self, info: str, overrides: list[str]) -> None:
+        self._with_hydra(lambda hydra: hydra.show_info(info, config_name=self.config_name, overrides=list(overrides)))
+
+    def job_preview(self, overrides: list[str]) -> list[list[str]]:
+        """The overrides of every job a grid multirun would launch, in launch order."""
+        from hydra_runner.sweepers.preview import preview_jobs
+
+        return self._with_hydra(lambda hydra: preview_jobs(hydra, self.config_name, overrides))  # type: ignore[no-any-return]
+
+
+class _RunnerHydra(_compat.Hydra):
+    """Hydra's ``Hydra`` with multirun's sweeper and launcher chosen by hydra-runner."""
+
+    def multirun(
+        self,
+        config_name: Optional[str],
+        task_function: TaskFunction,
+        overrides: list[str],
+        with_log_configuration: bool = True,
+    ) -> Any:
+        from hydra._internal.callbacks import Callbacks
+
+        from hydra_runner.sweepers import instantiate_sweeper
+
+        cfg = self.compose_config(
+            config_name=config_name,
+            overrides=overrides,
+            with_log_configuration=with_log_configuration,
+            run_mode=RunMode.MULTIRUN,
+        )
+        callbacks = Callbacks(cfg)
+        callbacks.on_multirun_start(config=cfg, config_name=config_name)
+        sweeper = instantiate_sweeper(
+            config=cfg,
+            hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
+            task_function=task_function,
+        )
+        task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
+        assert isinstance(task_overrides, list)
+        ret = sweeper.sweep(arguments=task_overrides)
+        callbacks.on_multirun_end(config=cfg, config_name=config_name)
+        return ret

@@ -1,0 +1,53 @@
+"""The ``hydra-runner`` command: a thin layer over :mod:`hydra_runner.api`.
+
+Only click is imported at start-up; each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import click
+
+from hydra_runner import __version__
+from hydra_runner.cli._errors import run_guarded
+from hydra_runner.cli.run import multirun_command, run_command
+
+__all__ = ["cli", "main"]
+
+EPILOG = """\b
+Examples:
+  hydra-runner run src.train                      run the @hydra.main in src/train.py
+  hydra-runner run src.train +experiment=large    with Hydra overrides
+  hydra-runner run src/train.py --cfg job         print the composed config
+  hydra-runner multirun src.train lr=0.1,0.01 model=a,b
+  hydra-runner multirun src.train lr=0.1,0.01 --dry-run
+  hydra-runner run pkg.tasks:fit --config-path conf --config-name train
+"""
+
+
+class _Group(click.Group):
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        # Unknown commands are never guessed: list what exists instead.
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            known = ", ".join(sorted(self.list_commands(ctx)))
+            raise click.UsageError(f"no command '{name}'. Commands: {known}. See hydra-runner --help.")
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hydra-runner")
+def cli() -> None:
+    """Run, sweep and inspect Hydra apps: same configs, overrides and outputs, less waiting."""
+
+
+cli.add_command(run_command)
+cli.add_command(multirun_command)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point of the ``hydra-runner`` console script."""
+    args = sys.argv[1:] if argv is None else argv
+    sys.exit(run_guarded(cli, args))

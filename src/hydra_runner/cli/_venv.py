@@ -1,0 +1,42 @@
+"""Running under the project's own ``.venv`` when there is one."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["reexec_in_project_venv"]
+
+MARKER = "HYDRA_RUNNER_IN_PROJECT_VENV"
+
+
+def _venv_python(root: Path) -> Path:
+    return root / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def reexec_in_project_venv(root: Path | None = None) -> None:
+    """Re-execute this command with ``./.venv``'s Python if that is not the one running.
+
+    A project's modules import its own dependencies; running them under another
+    interpreter fails in confusing ways. When the venv lacks hydra-runner, say so and go on.
+    """
+    root = (root or Path.cwd()).resolve()
+    python = _venv_python(root)
+    if os.environ.get(MARKER) or not python.exists():
+        return
+    venv = (root / ".venv").resolve()
+    if Path(sys.prefix).resolve() == venv:
+        return
+    if not glob.glob(str(venv / "lib" / "python*" / "site-packages" / "hydra_runner*")) and not glob.glob(
+        str(venv / "Lib" / "site-packages" / "hydra_runner*")
+    ):
+        sys.stderr.write(
+            f"note: {venv} has no hydra-runner, so TARGET runs with {sys.executable}.\n"
+            f"      To use the project's environment: {python} -m pip install hydra-runner"
+            " (or pass --no-venv to silence this).\n"
+        )
+        return
+    os.environ[MARKER] = "1"
+    os.execv(str(python), [str(python), "-m", "hydra_runner", *sys.argv[1:]])

@@ -1,0 +1,103 @@
+"""``hydra-runner run`` and ``hydra-runner multirun``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import click
+
+__all__ = ["multirun_command", "run_command"]
+
+INFO_CHOICES = ["all", "config", "defaults", "defaults-tree", "plugins", "searchpath"]
+
+
+def _app_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("target"),
+        click.argument("overrides", nargs=-1),
+        click.option("--config-path", "-cp", help="Config directory (Hydra's rule, then relative to the project root)."),
+        click.option("--config-name", "-cn", help="Primary config name (overrides the one in @hydra.main)."),
+        click.option("--config-dir", "-cd", help="Extra config directory added to the search path."),
+        click.option("--version-base", help="Hydra version_base for plain functions (default: as declared, else 1.3)."),
+        click.option("--cfg", "-c", "cfg_type", type=click.Choice(["job", "hydra", "all"]), help="Print the config and exit."),
+        click.option("--resolve", is_flag=True, help="Resolve interpolations in --cfg output."),
+        click.option("--package", "-p", help="Print only this package of the config (with --cfg)."),
+        click.option(
+            "--info", "-i", type=click.Choice(INFO_CHOICES), is_flag=False, flag_value="all",
+            help="Print information about the app (where configs come from, defaults, plugins) and exit.",
+        ),
+        click.option("--no-venv", is_flag=True, help="Do not switch to the project's .venv interpreter."),
+        click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _execute(
+    *,
+    target: str,
+    overrides: tuple[str, ...],
+    multirun: bool,
+    dry_run: bool,
+    config_path: Optional[str],
+    config_name: Optional[str],
+    config_dir: Optional[str],
+    version_base: Optional[str],
+    cfg_type: Optional[str],
+    resolve: bool,
+    package: Optional[str],
+    info: Optional[str],
+    no_venv: bool,
+    verbose: bool,
+) -> int:
+    from hydra_runner.cli._venv import reexec_in_project_venv
+
+    if not no_venv:
+        reexec_in_project_venv()
+    from hydra_runner.api import load_app
+    from hydra_runner.errors import UsageError
+
+    if resolve and cfg_type is None:
+        raise UsageError("--resolve only makes sense with --cfg", fix="add --cfg job (or hydra, all)")
+    if package is not None and cfg_type is None:
+        raise UsageError("--package only makes sense with --cfg", fix="add --cfg job")
+    app = load_app(
+        target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
+    )
+    args = list(overrides)
+    if cfg_type is not None:
+        app.show_cfg(args, cfg_type, package, resolve)
+        return 0
+    if info is not None:
+        from hydra_runner.cli._show import print_location
+
+        print_location(app)
+        app.show_info(info, args)
+        return 0
+    if dry_run:
+        from hydra_runner.cli._show import print_job_preview
+
+        print_job_preview(app.job_preview(args))
+        return 0
+    result = app.run(args, multirun=multirun)
+    return 0 if result is not None else 1
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True})
+@_app_options
+@click.option("-m", "--multirun", is_flag=True, help="Run as a multirun (same as the multirun command).")
+def run_command(**kwargs: Any) -> int:
+    """Run TARGET once with Hydra OVERRIDES.
+
+    TARGET is a module (src.train), a file (src/train.py) or module:function / file.py:function.
+    """
+    return _execute(dry_run=False, **kwargs)
+
+
+@click.command("multirun", context_settings={"ignore_unknown_options": True})
+@_app_options
+@click.option("--dry-run", is_flag=True, help="Print how many jobs would run and their overrides; run nothing.")
+def multirun_command(**kwargs: Any) -> int:
+    """Sweep TARGET over OVERRIDES (a,b,c  range()  glob()  choice() ...), like --multirun."""
+    return _execute(multirun=True, **kwargs)

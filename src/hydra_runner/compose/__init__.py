@@ -1,0 +1,1 @@
+"""Composition: Hydra's ConfigLoader with templates cached, and the ``compose`` API."""

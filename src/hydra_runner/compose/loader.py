@@ -1,0 +1,166 @@
+"""A Hydra ``ConfigLoader`` that composes each distinct structure once.
+
+Hydra recomposes the whole config, ``hydra`` node included, for every job of a sweep.
+Yet only overrides that pick config groups (or touch ``hydra``) change what the defaults
+list composes; plain value overrides are applied after composition by
+``ConfigLoaderImpl._apply_overrides_to_config``. So a job's config is::
+
+    compose(config_name, hydra overrides + structural overrides)   # cached: a template
+    + the job's value overrides, applied by Hydra's own function, in order
+
+which is the same answer Hydra gives, at a fraction of the cost. Whatever the split
+cannot decide goes through full composition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+from hydra._internal.config_repository import CachingConfigRepository
+from hydra.core.config_search_path import ConfigSearchPath
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.errors import ConfigCompositionException
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from hydra_runner.compose.job import ComposedJob, JobTemplate
+
+__all__ = ["CachingConfigLoader"]
+
+
+@dataclass
+class _SplitOverrides:
+    structural: list[Override] = field(default_factory=list)
+    values: list[Override] = field(default_factory=list)
+    task_lines: list[str] = field(default_factory=list)
+    app_overrides: list[Override] = field(default_factory=list)
+
+
+class CachingConfigLoader(ConfigLoaderImpl):
+    """``ConfigLoaderImpl`` whose ``load_sweep_config`` reuses composed templates."""
+
+    def __init__(self, config_search_path: ConfigSearchPath, max_templates: int = 256) -> None:
+        super().__init__(config_search_path=config_search_path)
+        self._max_templates = max_templates
+        self._templates: dict[tuple[Any, ...], JobTemplate] = {}
+        self._parsed: dict[str, Override] = {}
+        self._repos: dict[tuple[str, ...], CachingConfigRepository] = {}
+        self._parser: Optional[OverridesParser] = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
+        state = self.__dict__.copy()
+        state.update(_templates={}, _parsed={}, _repos={}, _parser=None)
+        return state
+
+    # -- Hydra's ConfigLoader API -------------------------------------------------------
+
+    def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        job = self.compose_job(master_config, sweep_overrides)
+        return job.materialize_full_config()
+
+    # -- the fast path --------------------------------------------------------------------
+
+    def compose_job(
+        self, master_config: DictConfig, sweep_overrides: Sequence[str], job_num: Optional[int] = None
+    ) -> ComposedJob:
+        """The job config for ``sweep_overrides``, as ``load_sweep_config`` would compose it."""
+        hydra_lines = list(master_config.hydra.overrides.hydra)
+        config_name = master_config.hydra.job.config_name
+        try:
+            split = self._split(hydra_lines, config_name, sweep_overrides)
+            template = self._template(config_name, hydra_lines, split.structural)
+            full = template.new_full_config()
+            ConfigLoaderImpl._apply_overrides_to_config(split.values, full)
+        except OmegaConfBaseException as e:
+            raise ConfigCompositionException().with_traceback(e.__traceback__) from e
+        hydra_cfg = template.hydra
+        dirname_cfg = hydra_cfg.job.config.override_dirname
+        override_dirname = get_overrides_dirname(
+            overrides=split.app_overrides,
+            kv_sep=dirname_cfg.kv_sep,
+            item_sep=dirname_cfg.item_sep,
+            exclude_keys=dirname_cfg.exclude_keys,
+        )
+        OmegaConf.copy_cache(from_config=master_config, to_config=full)
+        return ComposedJob(
+            template=template,
+            full=full,
+            task_overrides=split.task_lines,
+            override_dirname=override_dirname,
+            num=job_num,
+        )
+
+    def compose_run(self, config_name: Optional[str], overrides: Sequence[str]) -> ComposedJob:
+        """The config of a single run with ``overrides`` (what ``hydra.compose`` returns)."""
+        parsed = self._parse(list(overrides))
+        hydra_lines = [str(o.input_line) for o in parsed if o.is_hydra_override()]
+        others = [str(o.input_line) for o in parsed if not o.is_hydra_override()]
+        master = OmegaConf.create({"hydra": {"overrides": {"hydra": hydra_lines}, "job": {"config_name": config_name}}})
+        return self.compose_job(master, others)
+
+    def validate_job(self, master_config: DictConfig, sweep_overrides: Sequence[str]) -> None:
+        """Raise what composing this job would raise, without keeping the result."""
+        self.compose_job(master_config, sweep_overrides)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _parse(self, lines: Sequence[str]) -> list[Override]:
+        missing = [line for line in lines if line not in self._parsed]
+        if missing:
+            if self._parser is None:
+                self._parser = OverridesParser.create()
+            for line, parsed in zip(missing, self._parser.parse_overrides(overrides=missing)):
+                self._parsed[line] = parsed
+        return [self._parsed[line] for line in lines]
+
+    def _repo(self, config_name: Optional[str], hydra_lines: list[str]) -> CachingConfigRepository:
+        key = (str(config_name), *hydra_lines)
+        repo = self._repos.get(key)
+        if repo is None:
+            _, repo = self._parse_overrides_and_create_caching_repo(config_name, hydra_lines)
+            self._repos[key] = repo
+        return repo
+
+    def _split(
+        self, hydra_lines: list[str], config_name: Optional[str], lines: Sequence[str]
+    ) -> _SplitOverrides:
+        parsed = self._parse(list(lines))
+        job_hydra_lines = [o.input_line for o in parsed if o.is_hydra_override()]
+        repo = self._repo(config_name, hydra_lines + [str(x) for x in job_hydra_lines])
+        split = _SplitOverrides()
+        for override in parsed:
+            if override.is_hydra_override():
+                split.structural.append(override)
+                continue
+            split.task_lines.append(str(override.input_line))
+            split.app_overrides.append(override)
+            if override.is_sweep_override() or (
+                not isinstance(override.value(), dict) and repo.group_exists(override.key_or_group)
+            ):
+                split.structural.append(override)
+            else:
+                split.values.append(override)
+        return split
+
+    def _template(
+        self, config_name: Optional[str], hydra_lines: list[str], structural: list[Override]
+    ) -> JobTemplate:
+        structural_lines = [str(o.input_line) for o in structural]
+        key = (config_name, tuple(hydra_lines), tuple(structural_lines))
+        template = self._templates.get(key)
+        if template is None:
+            cfg = self.load_configuration(
+                config_name=config_name,
+                overrides=hydra_lines + structural_lines,
+                run_mode=RunMode.RUN,
+            )
+            if len(self._templates) >= self._max_templates:
+                self._templates.pop(next(iter(self._templates)))
+            template = JobTemplate.from_composed(cfg)
+            self._templates[key] = template
+        return template

@@ -1,0 +1,47 @@
+"""hydra-runner's errors.
+
+    HydraRunnerError                 root; carries ``fix``, the line telling the user what to do
+    ├── UsageError(ValueError)       bad command line or API arguments            -> exit 2
+    ├── TargetError(ImportError)     the TARGET cannot be imported or has no task -> exit 2
+    └── ConfigError(ValueError)      composition failed (bad override, missing config, ...) -> exit 2
+
+A task's own exception is never wrapped: it propagates with its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = ["ConfigError", "HydraRunnerError", "TargetError", "UsageError"]
+
+
+class HydraRunnerError(Exception):
+    """Root of hydra-runner's errors. ``fix`` says how to fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, fix: Optional[str] = None, detail: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.detail = detail
+
+    def __str__(self) -> str:
+        lines = [self.message]
+        if self.detail:
+            lines.append(self.detail)
+        if self.fix:
+            lines.append(f"fix: {self.fix}")
+        return "\n".join(lines)
+
+
+class UsageError(HydraRunnerError, ValueError):
+    """Arguments that cannot work together or are malformed."""
+
+
+class TargetError(HydraRunnerError, ImportError):
+    """The TARGET cannot be imported or holds no task function."""
+
+
+class ConfigError(HydraRunnerError, ValueError):
+    """Hydra could not compose the config; ``detail`` holds Hydra's own message."""

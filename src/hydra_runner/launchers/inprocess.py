@@ -1,0 +1,37 @@
+"""Runs jobs one after another in this process: Hydra's BasicLauncher, without its overhead."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from hydra.core.utils import JobReturn
+
+from hydra_runner import _compat
+from hydra_runner.launchers._base import JobSpec, RunnerLauncher
+from hydra_runner.launchers._run_job import resolved_logging, run_composed_job
+
+__all__ = ["InProcessLauncher"]
+
+
+class InProcessLauncher(RunnerLauncher):
+    """The default launcher: same semantics as Hydra's ``BasicLauncher``."""
+
+    def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
+        assert self.config is not None and self.task_function is not None and self.hydra_context is not None
+        hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
+        verbose = self.config.hydra.verbose
+        results: list[JobReturn] = []
+        for job in jobs:
+            composed = self.compose(job)
+            results.append(
+                run_composed_job(
+                    composed,
+                    task_function=self.task_function,
+                    hydra_context=self.hydra_context,
+                    job_dir_key="hydra.sweep.dir",
+                    job_subdir_key="hydra.sweep.subdir",
+                )
+            )
+            if hydra_logging is not None:
+                _compat.configure_logging_dict(_compat.copy_plain(hydra_logging), verbose)
+        return results

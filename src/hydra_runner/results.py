@@ -1,0 +1,99 @@
+"""What runs and sweeps give back: Hydra's own ``JobReturn``, plus conveniences."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional
+
+from hydra.core.utils import JobReturn, JobStatus
+from omegaconf import DictConfig
+
+__all__ = ["JobResult", "SweepResult"]
+
+
+class JobResult(JobReturn):
+    """A real :class:`hydra.core.utils.JobReturn` that can also be used as a number.
+
+    ``hydra_cfg`` is built on first access: most jobs' hydra config is never read, and
+    copying it costs more than the rest of a fast job.
+
+    >>> from hydra.core.utils import JobStatus
+    >>> r = JobResult(status=JobStatus.COMPLETED, _return_value=0.25)
+    >>> float(r), r.value
+    (0.25, 0.25)
+    """
+
+    _hydra_cfg_factory: Optional[Callable[[], DictConfig]] = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._hydra_cfg_value: Optional[DictConfig] = None
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def hydra_cfg(self) -> Optional[DictConfig]:
+        if self._hydra_cfg_value is None and self._hydra_cfg_factory is not None:
+            self._hydra_cfg_value = self._hydra_cfg_factory()
+            self._hydra_cfg_factory = None
+        return self._hydra_cfg_value
+
+    @hydra_cfg.setter
+    def hydra_cfg(self, value: Optional[DictConfig]) -> None:
+        self._hydra_cfg_value = value
+
+    def set_hydra_cfg_factory(self, factory: Callable[[], DictConfig]) -> None:
+        self._hydra_cfg_value = None
+        self._hydra_cfg_factory = factory
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_hydra_cfg_value"] = self.hydra_cfg
+        state.pop("_hydra_cfg_factory", None)
+        return state
+
+    @property
+    def value(self) -> Any:
+        """The task's return value (raises the task's exception if the job failed)."""
+        return self.return_value
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == JobStatus.COMPLETED
+
+    def __float__(self) -> float:
+        return float(self.return_value)
+
+    @classmethod
+    def from_job_return(cls, ret: JobReturn) -> "JobResult":
+        if isinstance(ret, JobResult):
+            return ret
+        result = cls(
+            overrides=ret.overrides,
+            cfg=ret.cfg,
+            hydra_cfg=ret.hydra_cfg,
+            working_dir=ret.working_dir,
+            task_name=ret.task_name,
+            status=ret.status,
+            _return_value=ret._return_value,
+        )
+        return result
+
+
+class SweepResult(list):  # type: ignore[type-arg]
+    """The batches a sweeper returned (a list of lists of ``JobReturn``).
+
+    A sweeper that returns something else (an optimum, a study) is still reachable as
+    ``.return_value``, so custom sweepers' results read the same way a job's do.
+    """
+
+    def __init__(self, batches: Iterable[Any] = (), return_value: Any = None) -> None:
+        super().__init__(batches)
+        self.return_value = return_value
+
+    @classmethod
+    def from_sweeper(cls, returned: Any) -> "SweepResult":
+        if isinstance(returned, list) and all(isinstance(b, (list, tuple)) for b in returned):
+            return cls(returned, returned)
+        return cls((), returned)
+
+    def jobs(self) -> list[JobReturn]:
+        """All job returns, batches flattened, in launch order."""
+        return [job for batch in self for job in batch]

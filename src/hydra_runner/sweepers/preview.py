@@ -1,0 +1,33 @@
+"""What a grid multirun would launch, computed with Hydra's own BasicSweeper logic."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import RunMode
+from omegaconf import OmegaConf
+
+from hydra_runner import _compat
+from hydra_runner.errors import UsageError
+
+__all__ = ["preview_jobs"]
+
+
+def preview_jobs(hydra: Any, config_name: Optional[str], overrides: list[str]) -> list[list[str]]:
+    cfg = hydra.compose_config(
+        config_name=config_name, overrides=list(overrides), run_mode=RunMode.MULTIRUN, with_log_configuration=False
+    )
+    sweeper = cfg.hydra.sweeper
+    if sweeper is None or sweeper.get("_target_") != _compat.BASIC_SWEEPER_TARGET:
+        name = OmegaConf.select(cfg, "hydra.runtime.choices['hydra/sweeper']") or sweeper.get("_target_")
+        raise UsageError(
+            f"--dry-run lists the jobs of a grid sweep; the '{name}' sweeper chooses its jobs while it runs",
+            fix="drop --dry-run, or drop hydra/sweeper=... to preview the grid",
+        )
+    params = [f"{k}={v}" for k, v in (sweeper.params or {}).items()]
+    task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
+    parsed = OverridesParser.create().parse_overrides(params + list(task_overrides))  # type: ignore[arg-type]
+    batches = BasicSweeper.split_arguments(parsed, max_batch_size=None)
+    return [list(job) for batch in batches for job in batch]

@@ -1,0 +1,207 @@
+"""Turning what the user names (``src.train``, ``src/train.py``, ``pkg.mod:fn``) into a task.
+
+A ``@hydra.main`` function carries its ``config_path`` and ``config_name`` in its closure
+and the original function in ``__wrapped__``; a plain ``function(cfg)`` carries nothing
+and takes its config from the command line or the API call.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Optional
+
+from hydra_runner import _compat
+from hydra_runner.errors import TargetError
+
+__all__ = ["UNSET", "TaskSpec", "resolve_target", "task_spec_from_function"]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""``version_base`` not given: Hydra's own default applies."""
+
+
+@dataclass
+class TaskSpec:
+    """A task function and where its config comes from."""
+
+    function: Callable[..., Any]
+    config_path: Optional[str]
+    config_name: Optional[str]
+    version_base: Any
+    task_name: str
+    source_file: Optional[str]
+    decorated: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.function.__module__}:{getattr(self.function, '__qualname__', self.function)}"
+
+
+def _is_hydra_main(obj: Any) -> bool:
+    code = getattr(obj, "__code__", None)
+    return (
+        callable(obj)
+        and hasattr(obj, "__wrapped__")
+        and code is not None
+        and code.co_name == "decorated_main"
+        and code.co_filename.endswith(os.path.join("hydra", "main.py"))
+    )
+
+
+def _closure(fn: Any) -> dict[str, Any]:
+    cells = fn.__closure__ or ()
+    return {name: cell.cell_contents for name, cell in zip(fn.__code__.co_freevars, cells)}
+
+
+def _version_base_from_source(fn: Any) -> Any:
+    """The literal ``version_base=`` of the ``@hydra.main`` decorating ``fn``, if written so."""
+    try:
+        tree = ast.parse(inspect.getsource(inspect.getmodule(fn)))  # type: ignore[arg-type]
+    except (OSError, TypeError, SyntaxError):
+        return UNSET
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call):
+                    for kw in deco.keywords:
+                        if kw.arg == "version_base":
+                            try:
+                                return ast.literal_eval(kw.value)
+                            except ValueError:
+                                return UNSET
+                    return _compat.UNSPECIFIED_VERSION_BASE
+    return UNSET
+
+
+def task_spec_from_function(
+    fn: Callable[..., Any], *, version_base: Any = UNSET, task_name: Optional[str] = None
+) -> TaskSpec:
+    """A spec for ``fn``: a ``@hydra.main`` function (unwrapped) or a plain ``function(cfg)``."""
+    source = inspect.getsourcefile(fn) if not isinstance(fn, type) else None
+    if _is_hydra_main(fn):
+        cells = _closure(fn)
+        original = fn.__wrapped__  # type: ignore[attr-defined]
+        if version_base is UNSET:
+            version_base = _version_base_from_source(original)
+        source = inspect.getsourcefile(original) or source
+        return TaskSpec(
+            function=original,
+            config_path=cells.get("config_path"),
+            config_name=cells.get("config_name"),
+            version_base=version_base,
+            task_name=task_name or (Path(source).stem if source else original.__name__),
+            source_file=source,
+            decorated=True,
+        )
+    name = task_name or (Path(source).stem if source else getattr(fn, "__name__", "task"))
+    return TaskSpec(fn, None, None, version_base, name, source, decorated=False)
+
+
+def _import_file(path: Path, project_root: Path) -> ModuleType:
+    path = path.resolve()
+    script_dir = str(path.parent)
+    if script_dir not in sys.path:
+        # `python dir/app.py` puts dir/ first on sys.path; sibling imports rely on it.
+        sys.path.insert(0, script_dir)
+    try:
+        relative = path.with_suffix("").relative_to(project_root.resolve())
+        module_name = ".".join(relative.parts)
+    except ValueError:
+        module_name = path.stem
+    if module_name.isidentifier() or all(part.isidentifier() for part in module_name.split(".")):
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name is None or not module_name.startswith(e.name):
+                raise
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise TargetError(f"cannot import '{path}' as Python code", fix="name a .py file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _import(module_or_file: str, project_root: Path) -> ModuleType:
+    if module_or_file.endswith(".py") or os.sep in module_or_file or "/" in module_or_file:
+        path = Path(module_or_file)
+        if not path.is_file():
+            raise TargetError(
+                f"file '{module_or_file}' not found (from {project_root})",
+                fix="give a path relative to the project root, or a module path such as src.train",
+            )
+        return _import_file(path, project_root)
+    try:
+        return importlib.import_module(module_or_file)
+    except ModuleNotFoundError as e:
+        if e.name and module_or_file.startswith(e.name):
+            hint = module_or_file.replace(".", "/") + ".py"
+            raise TargetError(
+                f"no module named '{e.name}' (looked in {project_root} and the installed packages)",
+                fix=f"run from the project root so that {hint} exists, or name the file directly",
+            ) from e
+        raise
+
+
+def _find_task(module: ModuleType) -> Callable[..., Any]:
+    mains = [
+        obj for obj in vars(module).values()
+        if _is_hydra_main(obj) and getattr(obj.__wrapped__, "__module__", None) == module.__name__
+    ]
+    if len(mains) == 1:
+        return mains[0]
+    if len(mains) > 1:
+        names = ", ".join(sorted(f.__name__ for f in mains))
+        raise TargetError(
+            f"module '{module.__name__}' has several @hydra.main functions: {names}",
+            fix=f"name one: {module.__name__}:{mains[0].__name__}",
+        )
+    main = getattr(module, "main", None)
+    if callable(main):
+        return main  # type: ignore[no-any-return]
+    raise TargetError(
+        f"module '{module.__name__}' has no task function",
+        fix=f"decorate one with @hydra.main, define main(cfg), or name it: {module.__name__}:my_function",
+    )
+
+
+def resolve_target(target: str, project_root: Optional[Path] = None) -> TaskSpec:
+    """Import ``target`` and find its task function.
+
+    ``target`` is a module path (``src.train``), a file (``src/train.py``), or either
+    followed by ``:function``. The project root goes on ``sys.path`` first.
+    """
+    root = (project_root or Path.cwd()).resolve()
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    module_part, _, function_name = target.partition(":")
+    if not module_part:
+        raise TargetError(f"'{target}' names no module or file", fix="write module:function or file.py:function")
+    module = _import(module_part, root)
+    if function_name:
+        fn = getattr(module, function_name, None)
+        if fn is None or not callable(fn):
+            candidates = sorted(
+                n for n, o in vars(module).items() if inspect.isfunction(o) and o.__module__ == module.__name__
+            )
+            raise TargetError(
+                f"module '{module.__name__}' has no function '{function_name}'",
+                fix=f"choose one of: {', '.join(candidates)}" if candidates else "check the name",
+            )
+    else:
+        fn = _find_task(module)
+    return task_spec_from_function(fn)

@@ -1,0 +1,53 @@
+"""Calling a task that takes its config under any parameter name, plus ordinary arguments."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable
+
+from omegaconf import DictConfig
+
+from hydra_runner.errors import UsageError
+
+__all__ = ["bind_config_parameter", "config_parameter_name"]
+
+
+def config_parameter_name(fn: Callable[..., Any]) -> str:
+    """The parameter of ``fn`` that receives the config.
+
+    The one annotated ``DictConfig`` (or a dataclass), else the first positional one.
+    """
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return ""
+    params = [p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    for p in params:
+        annotation = p.annotation
+        if annotation is DictConfig or annotation == "DictConfig" or (
+            isinstance(annotation, str) and annotation.endswith("DictConfig")
+        ):
+            return p.name
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not positional:
+        raise UsageError(
+            f"task '{getattr(fn, '__name__', fn)}' takes no parameter for the config",
+            fix="give it one: def task(cfg: DictConfig, ...)",
+        )
+    return positional[0].name
+
+
+def bind_config_parameter(fn: Callable[..., Any], task_kwargs: dict[str, Any]) -> Callable[[Any], Any]:
+    """``fn`` as a Hydra task function: ``task(cfg)`` calls ``fn(<its config param>=cfg, **task_kwargs)``."""
+    name = config_parameter_name(fn)
+    if not task_kwargs:
+        return fn
+    if name in task_kwargs:
+        raise UsageError(f"'{name}' is the task's config parameter and cannot also be passed as an argument")
+
+    @functools.wraps(fn)
+    def task(cfg: Any) -> Any:
+        return fn(**{name: cfg}, **task_kwargs)
+
+    return task
