@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 _LOCATIONS = {
-    "compose": "hydra_runner.compose.api",
+    "compose": "hydra_runner.composition.api",
     "hydra_multirun": "hydra_runner.api",
     "hydra_run": "hydra_runner.api",
     "hydra_sweep": "hydra_runner.api",

@@ -14,7 +14,7 @@ from hydra import version as hydra_version
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.config_repository import CachingConfigRepository
 from hydra._internal.hydra import Hydra
-from hydra._internal.utils import create_automatic_config_search_path
+from hydra._internal.utils import create_config_search_path
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobRuntime, setup_globals
@@ -29,7 +29,7 @@ __all__ = [
     "apply_value_overrides",
     "configure_logging_dict",
     "copy_plain",
-    "create_automatic_config_search_path",
+    "create_config_search_path",
     "get_version_base",
     "attach_shared_node",
     "deepcopy_without",
@@ -148,6 +148,18 @@ def isolated_hydra_state() -> Iterator[None]:
         yield
     finally:
         state.restore()
+
+
+def instantiate_project_plugin(config: DictConfig, base: type) -> Any:
+    """Instantiate a Sweeper/Launcher class the project registered under its own module."""
+    from hydra.utils import get_class, instantiate
+
+    cls = get_class(config._target_)
+    if not issubclass(cls, base):
+        from hydra_runner.errors import ConfigError
+
+        raise ConfigError(f"'{config._target_}' is not a {base.__name__}", fix=f"subclass hydra.plugins.{base.__module__.split('.')[-1]}.{base.__name__}")
+    return instantiate(config, _recursive_=False)
 
 
 def masked_hydra_root(cfg: DictConfig) -> DictConfig:

@@ -85,6 +85,7 @@ def _build(
     job_name: Optional[str],
     version_base: Optional[str],
     task_kwargs: dict[str, Any],
+    overrides: list[str],
 ) -> App:
     if task_function is None:
         if not _is_task(first):
@@ -98,11 +99,39 @@ def _build(
         return _app(spec, config_path, config_name, None, version_base, None, task_kwargs, job_name)
     from hydra.core.config_store import ConfigStore
 
+    overrides[:] = _append_unlisted_groups(first, overrides)
     name = config_name or STORED_CONFIG_NAME
     ConfigStore.instance().store(name=name, node=first)
     spec = task_spec_from_function(task_function)
     spec.config_path, spec.config_name = None, name
     return _app(spec, config_path, name, None, version_base, None, task_kwargs, job_name)
+
+
+def _append_unlisted_groups(config: Any, overrides: list[str]) -> list[str]:
+    """``optim=sgd`` for a ConfigStore group that the config object leaves empty means ``+optim=sgd``.
+
+    A config object has no defaults list, so Hydra would refuse to override a group that
+    is not in it; the object's empty field is where the chosen option goes.
+    """
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
+    repo = ConfigStore.instance().repo
+    try:
+        fields = OmegaConf.create(config) if not OmegaConf.is_config(config) else config
+        if not OmegaConf.is_dict(fields):
+            return overrides
+    except Exception:
+        return overrides
+    result = []
+    for line in overrides:
+        key, sep, _ = line.partition("=")
+        if sep and key.isidentifier() and isinstance(repo.get(key), dict) and key in fields and (
+            OmegaConf.is_missing(fields, key) or fields._get_node(key)._is_none()  # type: ignore[union-attr]
+        ):
+            line = "+" + line
+        result.append(line)
+    return result
 
 
 def hydra_run(
@@ -123,8 +152,9 @@ def hydra_run(
     >>> job.return_value
     41
     """
-    app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs)
-    return app.run(list(overrides or []))  # type: ignore[no-any-return]
+    args = list(overrides or [])
+    app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
+    return app.run(args)  # type: ignore[no-any-return]
 
 
 def hydra_multirun(
@@ -145,8 +175,9 @@ def hydra_multirun(
     >>> [j.return_value for j in jobs[0]]
     [4, 1, 0, 1, 4]
     """
-    app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs)
-    return app.multirun(list(overrides or []))
+    args = list(overrides or [])
+    app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
+    return app.multirun(args)
 
 
 def hydra_sweep(

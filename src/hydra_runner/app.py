@@ -3,7 +3,7 @@
 :class:`App` does what ``hydra._internal.utils._run_hydra`` does for ``@hydra.main``
 (mode detection, ``--cfg``, ``--info``, run, multirun) with Hydra's own ``Hydra`` object,
 so runs and their outputs are Hydra's. What changes is the config loader (templates
-cached, see :mod:`hydra_runner.compose.loader`) and, for multiruns, that Hydra's
+cached, see :mod:`hydra_runner.composition.loader`) and, for multiruns, that Hydra's
 BasicSweeper/BasicLauncher are served by hydra-runner's faster equivalents.
 """
 
@@ -23,7 +23,7 @@ from hydra.types import HydraContext, RunMode, TaskFunction
 from omegaconf import OmegaConf
 
 from hydra_runner import _compat
-from hydra_runner.compose.loader import CachingConfigLoader
+from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.diagnose import TASK_ERROR_ATTR
 from hydra_runner.results import JobResult, SweepResult
 from hydra_runner.target import UNSET, TaskSpec
@@ -114,7 +114,7 @@ class App:
     def _create_hydra(self) -> Any:
         if self.version_base is not UNSET:
             _compat.set_version_base(self.version_base)
-        search_path = _compat.create_automatic_config_search_path(None, None, self.location.search_dir)
+        search_path = _compat.create_config_search_path(self.location.search_dir)
         if self.config_dir is not None:
             abs_dir = os.path.abspath(self.config_dir)
             if not os.path.isdir(abs_dir):

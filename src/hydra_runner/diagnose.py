@@ -32,7 +32,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _full_message(exc: BaseException) -> str:
-    parts = [str(e).strip() for e in _chain(exc) if str(e).strip()]
+    parts = [str(e).strip() for e in _chain(exc) if str(e).strip() not in ("", "None")]
     return "\n".join(dict.fromkeys(parts))
 
 
@@ -48,7 +48,7 @@ def _missing_option(exc: BaseException, overrides: Sequence[str]) -> Optional[Co
     return ConfigError(
         f"config group '{group}' has no option '{option}'",
         detail=f"options in '{group}': {listed}\n{msg}",
-        fix=f"{hint}choose one of the options, e.g. {group}={options[0]}" if options else f"add {group}/{option}.yaml",
+        fix=(f"{hint}write {group}=<option>" if options else f"add {group}/{option}.yaml"),
     )
 
 
@@ -108,12 +108,13 @@ def _ambiguous_list(exc: BaseException, overrides: Sequence[str]) -> Optional[Co
 
 
 def _parse_error(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
-    msg = str(exc)
-    m = re.search(r"Error parsing override '([^']*)'", msg)
-    if not m:
+    from hydra.errors import OverrideParseException
+
+    if not isinstance(exc, OverrideParseException):
         return None
+    msg = str(exc)
     return ConfigError(
-        f"cannot parse override '{m.group(1)}'",
+        f"cannot parse override '{exc.override}'",
         detail=msg,
         fix="quote the whole override for the shell (\"key=[1,2]\"), close brackets and quotes, "
         "and escape special characters with \\",

@@ -106,7 +106,9 @@ def task_spec_from_function(
             source_file=source,
             decorated=True,
         )
-    name = task_name or (Path(source).stem if source else getattr(fn, "__name__", "task"))
+    name = task_name or getattr(fn, "__name__", "")
+    if not name.isidentifier():  # lambdas, partials
+        name = Path(source).stem if source else "task"
     return TaskSpec(fn, None, None, version_base, name, source, decorated=False)
 
 

@@ -13,8 +13,8 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
 from hydra_runner import _compat
-from hydra_runner.compose.job import ComposedJob
-from hydra_runner.compose.loader import CachingConfigLoader
+from hydra_runner.composition.job import ComposedJob
+from hydra_runner.composition.loader import CachingConfigLoader
 
 __all__ = ["JobSpec", "RunnerLauncher"]
 

@@ -2,7 +2,7 @@
 
 Same output dir, ``.hydra/`` files, working dir, logging, ``env_set``, callbacks and
 ``JobReturn``; what differs is cost: the ``hydra`` node is shared with the job's template
-instead of being deep-copied four times (see :mod:`hydra_runner.compose.job`).
+instead of being deep-copied four times (see :mod:`hydra_runner.composition.job`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner import _compat
-from hydra_runner.compose.job import ComposedJob
+from hydra_runner.composition.job import ComposedJob
 from hydra_runner.results import JobResult
 
 __all__ = ["run_composed_job"]

@@ -8,7 +8,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
-from hydra_runner.compose.loader import CachingConfigLoader
+from hydra_runner.composition.loader import CachingConfigLoader
 
 __all__ = ["GridSweeper"]
 

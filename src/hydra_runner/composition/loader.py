@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-from hydra._internal.config_repository import CachingConfigRepository
+from hydra._internal.config_repository import CachingConfigRepository, ConfigRepository
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from hydra_runner.compose.job import ComposedJob, JobTemplate
+from hydra_runner.composition.job import ComposedJob, JobTemplate
 
 __all__ = ["CachingConfigLoader"]
 
@@ -55,7 +55,12 @@ class CachingConfigLoader(ConfigLoaderImpl):
         # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
         state = self.__dict__.copy()
         state.update(_templates={}, _parsed={}, _repos={}, _parser=None)
+        del state["repository"]
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.repository = ConfigRepository(config_search_path=self.config_search_path)
 
     # -- Hydra's ConfigLoader API -------------------------------------------------------
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Set up and use the project with nothing but python3 and the package registries.
+
+    python3 dev.py demo     install into .venv, then run the demo sweep in examples/quickstart
+    python3 dev.py test     install into .venv, then run the whole test suite
+
+Installation is from the committed uv.lock (uv itself is installed into .tools/).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+VENV = ROOT / ".venv"
+UV_VERSION = "0.13.9"
+BIN = "Scripts" if os.name == "nt" else "bin"
+
+
+def _run(cmd: list[str], **kwargs: object) -> int:
+    print("+ " + " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], **kwargs)  # type: ignore[arg-type]
+
+
+def setup() -> None:
+    uv = TOOLS / BIN / "uv"
+    if not uv.exists():
+        venv.EnvBuilder(with_pip=True).create(TOOLS)
+        if _run([TOOLS / BIN / "python", "-m", "pip", "install", "-q", f"uv=={UV_VERSION}"]) != 0:
+            sys.exit("could not install uv from the package index")
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", UV_PROJECT_ENVIRONMENT=str(VENV))
+    cmd = [uv, "sync", "--frozen", "--all-extras", "--python", sys.executable]
+    if _run(cmd, cwd=ROOT, env=env) != 0:
+        sys.exit("dependency installation failed (see above)")
+
+
+def demo() -> int:
+    example = ROOT / "examples" / "quickstart"
+    runner = VENV / BIN / "hydra-runner"
+    steps = [
+        [runner, "run", "src.train"],
+        [runner, "multirun", "src.train", "model=linear,mlp", "optimizer.lr=0.01,0.05,0.1"],
+    ]
+    for step in steps:
+        code = _run(step, cwd=example)
+        if code != 0:
+            return code
+    return 0
+
+
+def test(extra: list[str]) -> int:
+    cmd = [VENV / BIN / "python", "-m", "pytest", "-n", "2", *extra]
+    code = _run(cmd, cwd=ROOT)
+    if code == 5:
+        print("error: no test ran", file=sys.stderr)
+        return 1
+    return code
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test", "setup"):
+        print(__doc__)
+        return 2
+    setup()
+    if sys.argv[1] == "demo":
+        return demo()
+    if sys.argv[1] == "test":
+        return test(sys.argv[2:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

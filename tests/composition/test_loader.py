@@ -1,0 +1,96 @@
+"""The caching loader: same configs as Hydra's ConfigLoaderImpl, templates reused."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra._internal.utils import create_config_search_path
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException
+from hydra.types import RunMode
+from omegaconf import OmegaConf, open_dict
+
+from hydra_runner.composition.loader import CachingConfigLoader
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> str:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "config.yaml").write_text(
+        "defaults:\n  - db: mysql\n  - _self_\nlr: 0.1\nitems: [1, 2]\nhydra:\n  job:\n    chdir: false\n"
+    )
+    (tmp_path / "db" / "mysql.yaml").write_text("driver: mysql\nport: 3306\n")
+    (tmp_path / "db" / "pg.yaml").write_text("driver: pg\nport: 5432\n")
+    return str(tmp_path)
+
+
+def _loaders(conf: str) -> tuple[ConfigLoaderImpl, CachingConfigLoader]:
+    GlobalHydra.instance().clear()
+    csp = create_config_search_path(conf)
+    return ConfigLoaderImpl(csp), CachingConfigLoader(create_config_search_path(conf))
+
+
+CASES = [
+    ["lr=0.5"],
+    ["db=pg", "lr=0.2"],
+    ["lr=0.3", "db=pg", "+new=1", "~items"],
+    ["++lr=7", "items=[3,4,5]"],
+    ["db.port=1", "db=pg"],
+]
+
+
+@pytest.mark.parametrize("job", CASES, ids=[" ".join(c) for c in CASES])
+def test_sweep_config_equals_hydra(conf: str, job: list[str]) -> None:
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", ["hydra.mode=MULTIRUN"], RunMode.MULTIRUN)
+    expected = plain.load_sweep_config(master, list(job))
+    for _ in range(2):  # the second time comes from the template cache
+        got = caching.load_sweep_config(master, list(job))
+        assert OmegaConf.to_yaml(got) == OmegaConf.to_yaml(expected)
+        assert got.hydra.overrides.task == expected.hydra.overrides.task
+        assert got.hydra.job.override_dirname == expected.hydra.job.override_dirname
+        with open_dict(got):  # what BasicLauncher does with it
+            got.hydra.job.num = 3
+
+
+def test_templates_are_shared_by_value_overrides(conf: str) -> None:
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", ["hydra.mode=MULTIRUN"], RunMode.MULTIRUN)
+    for lr in range(20):
+        caching.compose_job(master, [f"lr={lr}", "db=pg" if lr % 2 else "db=mysql"])
+    assert len(caching._templates) == 2
+
+
+@pytest.mark.parametrize("bad", [["nope=1"], ["db=oracle"], ["lr=1,2"], ["~missing"], ["+lr=1"]])
+def test_errors_equal_hydra(conf: str, bad: list[str]) -> None:
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", [], RunMode.MULTIRUN)
+    with pytest.raises(Exception) as expected:
+        plain.load_sweep_config(master, list(bad))
+    with pytest.raises(type(expected.value)) as got:
+        caching.load_sweep_config(master, list(bad))
+    assert str(got.value) == str(expected.value)
+    assert isinstance(got.value, (ConfigCompositionException, type(expected.value)))
+
+
+def test_hydra_yaml_equals_whole_dump(conf: str) -> None:
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", [], RunMode.MULTIRUN)
+    for job in (["lr=1", "db=pg"], ["lr=2", "db=pg"]):
+        composed = caching.compose_job(master, job, job_num=4)
+        composed.set_output_dir("/tmp/out/4")
+        whole = copy.deepcopy(composed.template.hydra_root)
+        assert composed.template.hydra_yaml() == OmegaConf.to_yaml(whole)
+        assert "num: 4" in composed.template.hydra_yaml()
+
+
+def test_loader_pickles_without_caches(conf: str) -> None:
+    import pickle
+
+    _, caching = _loaders(conf)
+    caching.compose_run("config", ["lr=3"])
+    clone = pickle.loads(pickle.dumps(caching))
+    assert clone._templates == {} and clone.compose_run("config", ["lr=4"]).task_config().lr == 4

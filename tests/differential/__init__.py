@@ -1,0 +1,1 @@
+"""Differential tests: hydra-runner versus plain Hydra on the same projects."""
