@@ -29,6 +29,7 @@ __all__ = [
     "apply_value_overrides",
     "configure_logging_dict",
     "copy_plain",
+    "enable_interpolation_parse_cache",
     "create_config_search_path",
     "get_version_base",
     "attach_shared_node",
@@ -95,6 +96,22 @@ def copy_plain(data: Any) -> Any:
 
 def set_parent(node: DictConfig, parent: DictConfig) -> None:
     node._set_parent(parent)
+
+
+def enable_interpolation_parse_cache(maxsize: int = 8192) -> None:
+    """Memoise OmegaConf's parse of interpolation strings.
+
+    OmegaConf re-parses ``${...}`` with ANTLR on every access; a sweep resolves the same
+    strings (output dirs, log file names) for every job. Parse trees are only read by
+    OmegaConf's resolver, so sharing them is safe.
+    """
+    import functools
+
+    import omegaconf.base as oc_base
+
+    if getattr(oc_base.parse, "cache_info", None) is not None:
+        return
+    oc_base.parse = functools.lru_cache(maxsize=maxsize)(oc_base.parse)
 
 
 def configure_logging_dict(conf: dict[str, Any], verbose_config: Any) -> None:

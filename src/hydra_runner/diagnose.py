@@ -121,6 +121,19 @@ def _parse_error(exc: BaseException, overrides: Sequence[str]) -> Optional[Confi
     )
 
 
+def _yaml_error(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    from yaml import MarkedYAMLError
+
+    if not isinstance(exc, MarkedYAMLError) or exc.problem_mark is None:
+        return None
+    mark = exc.problem_mark
+    return ConfigError(
+        f"invalid YAML in {mark.name}, line {mark.line + 1}: {exc.problem}",
+        detail=str(exc),
+        fix="correct the YAML syntax at that line (lists need closing ']', quote strings with ':')",
+    )
+
+
 def _merge_error(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
     msg = _full_message(exc)
     m = re.search(r"Error merging override (\S+)", msg)
@@ -155,6 +168,7 @@ def _missing_value(exc: BaseException, overrides: Sequence[str]) -> Optional[Con
 
 _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = [
     _parse_error,
+    _yaml_error,
     _missing_option,
     _missing_primary,
     _append_existing_group,
@@ -170,9 +184,11 @@ def is_config_error(exc: BaseException) -> bool:
     from hydra.errors import HydraException
     from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+    from yaml import YAMLError
+
     if getattr(exc, TASK_ERROR_ATTR, False):
         return isinstance(exc, MissingMandatoryValue)
-    return isinstance(exc, (HydraException, OmegaConfBaseException))
+    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError))
 
 
 def translate(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:

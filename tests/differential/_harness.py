@@ -182,6 +182,7 @@ class Case:
 
 _DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _TIME_RE = re.compile(r"\b\d{2}-\d{2}-\d{2}\b")
+_SCRIPT_LOGGER_RE = re.compile(r"\]\[(__main__|app)\]\[")
 _CLOCK_RE = re.compile(r"\b\d{2}:\d{2}:\d{2}(,\d{3})?\b")
 
 
@@ -192,6 +193,8 @@ def normalise(text: str, root: Path) -> str:
     text = _DATE_RE.sub("<DATE>", text)
     text = _TIME_RE.sub("<TIME>", text)
     text = _CLOCK_RE.sub("<CLOCK>", text)
+    # A script run as `python app.py` logs as `__main__`; imported by hydra-runner it is `app`.
+    text = _SCRIPT_LOGGER_RE.sub("][<APP>][", text)
     return text
 
 
@@ -286,6 +289,15 @@ def runner_argv(case: Case) -> list[str]:
     ]
 
 
+def write_tree(root: Path, files: Mapping[str, str]) -> None:
+    """Write ``{relative path: text}`` below ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 def _walk(root: Path) -> set[str]:
     found: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(root):
@@ -305,13 +317,9 @@ class Project:
         self._initial_dirs: set[str] = set()
 
     def write(self, case: Case) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
         files = dict(case.files)
         files.setdefault(case.app.filename, case.app.render())
-        for rel, text in files.items():
-            path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text) if not rel.endswith(".py") else text)
+        write_tree(self.root, files)
         self._initial = _walk(self.root)
         self._initial_dirs = {
             os.path.relpath(d, self.root)

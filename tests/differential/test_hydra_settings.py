@@ -113,7 +113,8 @@ CASES = [
         ),
     ),
     Case("verbose_all", tree(), overrides=["hydra.verbose=true"]),
-    Case("verbose_main_logger", tree(), overrides=["hydra.verbose=__main__"]),
+    # The script's logger is `__main__` under plain Hydra and `app` when imported: name both.
+    Case("verbose_main_logger", tree(), overrides=["hydra.verbose=[__main__,app]"]),
     Case("output_subdir_null", tree(), overrides=["hydra.output_subdir=null"]),
     Case("output_subdir_renamed", tree(), overrides=["hydra.output_subdir=meta"]),
     Case("run_dir_from_cli", tree(), overrides=["hydra.run.dir=custom/dir_${x}", "x=4"]),

@@ -35,9 +35,24 @@ class JobFields:
     output_dir: Optional[str] = None
 
 
+def _fast_dumper() -> Any:
+    """OmegaConf's YAML dumper on libyaml's emitter when PyYAML has it (same text, faster)."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return get_omega_conf_dumper()
+
+    class _Dumper(yaml.CDumper):  # type: ignore[misc,name-defined]
+        pass
+
+    _Dumper.add_representer(str, get_omega_conf_dumper().str_representer)
+    return _Dumper
+
+
+_DUMPER = _fast_dumper()
+
+
 def _dump(data: Any) -> str:
     return yaml.dump(  # type: ignore[no-any-return]
-        data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=get_omega_conf_dumper()
+        data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=_DUMPER
     )
 
 
@@ -85,7 +100,7 @@ class JobTemplate:
         # What HydraConfig holds while a job of this template runs (see HydraConfig.set_config).
         self.hydra_root: DictConfig = _compat.root_sharing(self.hydra)
         self._pristine = JobFields(
-            task_overrides=tuple(self.hydra.overrides.task),
+            task_overrides=tuple(OmegaConf.to_container(self.hydra.overrides.task, resolve=False)),  # type: ignore[arg-type]
             override_dirname=self.hydra.job.override_dirname,
             num=None,
         )

@@ -27,6 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from hydra_runner import _compat
 from hydra_runner.composition.job import ComposedJob, JobTemplate
 
 __all__ = ["CachingConfigLoader"]
@@ -45,21 +46,27 @@ class CachingConfigLoader(ConfigLoaderImpl):
 
     def __init__(self, config_search_path: ConfigSearchPath, max_templates: int = 256) -> None:
         super().__init__(config_search_path=config_search_path)
+        _compat.enable_interpolation_parse_cache()
         self._max_templates = max_templates
         self._templates: dict[tuple[Any, ...], JobTemplate] = {}
         self._parsed: dict[str, Override] = {}
         self._repos: dict[tuple[str, ...], CachingConfigRepository] = {}
         self._parser: Optional[OverridesParser] = None
+        # Jobs composed to validate a batch, kept for the launcher that runs them next.
+        self._validated: dict[tuple[Any, ...], ComposedJob] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
         state = self.__dict__.copy()
-        state.update(_templates={}, _parsed={}, _repos={}, _parser=None)
+        state.update(_templates={}, _parsed={}, _repos={}, _parser=None, _validated={})
         del state["repository"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        from hydra.core.plugins import Plugins
+
+        Plugins.instance()  # registers the config source types in a fresh process
         self.repository = ConfigRepository(config_search_path=self.config_search_path)
 
     # -- Hydra's ConfigLoader API -------------------------------------------------------
@@ -74,7 +81,13 @@ class CachingConfigLoader(ConfigLoaderImpl):
         self, master_config: DictConfig, sweep_overrides: Sequence[str], job_num: Optional[int] = None
     ) -> ComposedJob:
         """The job config for ``sweep_overrides``, as ``load_sweep_config`` would compose it."""
-        hydra_lines = list(master_config.hydra.overrides.hydra)
+        key = self._validation_key(master_config, sweep_overrides)
+        validated = self._validated.pop(key, None)
+        if validated is not None:
+            validated.num = job_num
+            return validated
+        # Unresolved: an override may carry an interpolation such as ${hydra.job.override_dirname}.
+        hydra_lines: list[str] = OmegaConf.to_container(master_config.hydra.overrides.hydra, resolve=False)  # type: ignore[assignment]
         config_name = master_config.hydra.job.config_name
         try:
             split = self._split(hydra_lines, config_name, sweep_overrides)
@@ -109,8 +122,14 @@ class CachingConfigLoader(ConfigLoaderImpl):
         return self.compose_job(master, others)
 
     def validate_job(self, master_config: DictConfig, sweep_overrides: Sequence[str]) -> None:
-        """Raise what composing this job would raise, without keeping the result."""
-        self.compose_job(master_config, sweep_overrides)
+        """Raise what composing this job would raise; the result serves the next compose_job."""
+        job = self.compose_job(master_config, sweep_overrides)
+        self._validated[self._validation_key(master_config, sweep_overrides)] = job
+
+    @staticmethod
+    def _validation_key(master_config: DictConfig, sweep_overrides: Sequence[str]) -> tuple[Any, ...]:
+        # The master config object itself: jobs validated for one sweep serve only that sweep.
+        return (id(master_config), *sweep_overrides)
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -18,7 +18,10 @@ from hydra_runner.composition.loader import CachingConfigLoader
 
 __all__ = ["JobSpec", "RunnerLauncher"]
 
-log = logging.getLogger(__name__)
+
+# Job announcements are logged under BasicLauncher's logger name, because the in-process
+# launcher stands in for it and log formats that show %(name)s must read the same.
+_BASIC_LAUNCHER_LOG = logging.getLogger("hydra._internal.core_plugins.basic_launcher")
 
 JobSpec = tuple[int, Sequence[str]]
 """A job to launch: its number in the sweep and its overrides."""
@@ -53,8 +56,11 @@ class RunnerLauncher(Launcher, ABC):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         jobs = [(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
-        log.info(f"Launching {len(jobs)} jobs {self.where}")
+        self.job_log.info(f"Launching {len(jobs)} jobs {self.where}")
         return self._launch(jobs)
+
+    #: The logger announcing launches and jobs.
+    job_log = _BASIC_LAUNCHER_LOG
 
     #: How the launch is described in the log line Hydra prints ("locally" for Hydra's own).
     where = "locally"
@@ -62,7 +68,7 @@ class RunnerLauncher(Launcher, ABC):
     def compose(self, job: JobSpec) -> ComposedJob:
         assert self.loader is not None and self.config is not None
         num, overrides = job
-        log.info(f"\t#{num} : {' '.join(filter_overrides(overrides))}")
+        self.job_log.info(f"\t#{num} : {' '.join(filter_overrides(overrides))}")
         return self.loader.compose_job(self.config, list(overrides), job_num=num)
 
     @abstractmethod
