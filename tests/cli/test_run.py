@@ -196,3 +196,20 @@ def test_joblib_launcher_plugin_works_inside_hydra_runner(seed000: Project) -> N
     assert "Joblib" in r.out or "joblib" in r.err.lower() or r.out.count("optimizer=") == 2
     assert sorted(p.name for p in Path(seed000.root / "multirun").glob("*/*/[0-9]*")) == ["0", "1"]
     assert re.search(r"lr=0\.01", (next(Path(seed000.root / "multirun").glob("*/*/1")) / ".hydra/config.yaml").read_text().replace(": ", "="))
+
+
+def test_task_module_is_imported_not_run_as_main(project: Project) -> None:
+    # Documented difference from `python app.py`: the module keeps its own name, so the
+    # `if __name__ == "__main__":` block does not run and loggers are named after the module.
+    project.write({"app.py": """
+        import hydra
+        @hydra.main(version_base=None, config_path=None)
+        def main(cfg):
+            print("module name", __name__)
+        if __name__ == "__main__":
+            print("main block ran")
+            main()
+        """})
+    r = project.cli("run", "app.py")
+    assert r.code == 0, r.err
+    assert "module name app" in r.out and "main block ran" not in r.out

@@ -193,7 +193,10 @@ def normalise(text: str, root: Path) -> str:
     text = _DATE_RE.sub("<DATE>", text)
     text = _TIME_RE.sub("<TIME>", text)
     text = _CLOCK_RE.sub("<CLOCK>", text)
-    # A script run as `python app.py` logs as `__main__`; imported by hydra-runner it is `app`.
+    # Log lines name the script's logger (`__main__` for `python app.py`).  The
+    # logger name is deliberately not compared here; the module name the task
+    # runs under is checked on its own by the `script_module_name` and
+    # `verbose_main_logger` cases.
     text = _SCRIPT_LOGGER_RE.sub("][<APP>][", text)
     return text
 

@@ -61,7 +61,9 @@ CASES = [
     # Neither is accepted by Hydra 1.3.8: extend_list() is not in its grammar, and a dict
     # override cannot add keys to a struct node.
     Case("extend_list_unknown_function", _RICH, overrides=["tags=extend_list(b,c)"], expect=CONFIG_ERROR),
-    Case("dict_merge_into_existing", _RICH, overrides=["opts={c:3}"], expect=CONFIG_ERROR),
+    Case("dict_merge_adding_key", _RICH, overrides=["opts={c:3}"], expect=CONFIG_ERROR),
+    Case("dict_merge_into_existing", _RICH, overrides=["opts={a:5}"]),
+    Case("group_list_of_options", _RICH, overrides=["db=[mysql,sqlite]"]),
     Case("unicode_and_equals", _RICH, overrides=["name='héllo wörld'", "+url='a=b&c=d'"]),
     Case("override_order_last_wins", _RICH, overrides=["x=1", "x=2", "db=pg", "db=sqlite"]),
 ]
