@@ -26,12 +26,9 @@ __all__ = [
     "ConfigLoaderImpl",
     "Hydra",
     "HydraState",
-    "apply_value_overrides",
     "configure_logging_dict",
-    "copy_plain",
     "enable_interpolation_parse_cache",
     "create_config_search_path",
-    "get_version_base",
     "attach_shared_node",
     "deepcopy_without",
     "root_sharing",
@@ -46,15 +43,6 @@ UNSPECIFIED_VERSION_BASE: Any = hydra_version._UNSPECIFIED_
 
 BASIC_LAUNCHER_TARGET = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-
-
-def apply_value_overrides(overrides: list[Any], cfg: DictConfig) -> None:
-    """Apply parsed value overrides exactly as Hydra's config loader does."""
-    ConfigLoaderImpl._apply_overrides_to_config(overrides, cfg)
-
-
-def get_version_base() -> Any:
-    return hydra_version.getbase()
 
 
 def set_version_base(base: Any) -> None:
@@ -87,11 +75,6 @@ def root_sharing(node: DictConfig, key: str = "hydra") -> DictConfig:
     root = DictConfig(content={})
     root.__dict__["_content"] = {key: node}
     return root
-
-
-def copy_plain(data: Any) -> Any:
-    """Deep copy of plain containers (logging's dictConfig consumes what it is given)."""
-    return copy.deepcopy(data)
 
 
 def set_parent(node: DictConfig, parent: DictConfig) -> None:
@@ -177,12 +160,3 @@ def instantiate_project_plugin(config: DictConfig, base: type) -> Any:
 
         raise ConfigError(f"'{config._target_}' is not a {base.__name__}", fix=f"subclass hydra.plugins.{base.__module__.split('.')[-1]}.{base.__name__}")
     return instantiate(config, _recursive_=False)
-
-
-def masked_hydra_root(cfg: DictConfig) -> DictConfig:
-    """What ``HydraConfig.set_config`` stores: a root holding only the ``hydra`` node."""
-    return OmegaConf.masked_copy(cfg, "hydra")  # type: ignore[return-value]
-
-
-def resolver_cache_of(cfg: BaseContainer) -> Optional[dict[str, Any]]:
-    return cfg._get_root()._metadata.resolver_cache  # type: ignore[no-any-return]

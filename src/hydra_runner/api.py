@@ -198,6 +198,6 @@ def hydra_sweep(
         task, config_path=config_path, config_name=config_name, overrides=overrides,
         version_base=version_base, **task_kwargs,
     )
-    if result or result.return_value == []:
+    if result.has_batches:
         return [JobResult.from_job_return(job) for job in result.jobs()]
     return result

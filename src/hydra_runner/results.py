@@ -65,7 +65,7 @@ class JobResult(JobReturn):
     def from_job_return(cls, ret: JobReturn) -> "JobResult":
         if isinstance(ret, JobResult):
             return ret
-        result = cls(
+        return cls(
             overrides=ret.overrides,
             cfg=ret.cfg,
             hydra_cfg=ret.hydra_cfg,
@@ -74,7 +74,6 @@ class JobResult(JobReturn):
             status=ret.status,
             _return_value=ret._return_value,
         )
-        return result
 
 
 class SweepResult(list):  # type: ignore[type-arg]
@@ -84,15 +83,17 @@ class SweepResult(list):  # type: ignore[type-arg]
     ``.return_value``, so custom sweepers' results read the same way a job's do.
     """
 
-    def __init__(self, batches: Iterable[Any] = (), return_value: Any = None) -> None:
+    def __init__(self, batches: Iterable[Any] = (), return_value: Any = None, has_batches: bool = True) -> None:
         super().__init__(batches)
         self.return_value = return_value
+        #: Whether the sweeper returned batches of jobs (else ``return_value`` is its own result).
+        self.has_batches = has_batches
 
     @classmethod
     def from_sweeper(cls, returned: Any) -> "SweepResult":
         if isinstance(returned, list) and all(isinstance(b, (list, tuple)) for b in returned):
             return cls(returned, returned)
-        return cls((), returned)
+        return cls((), returned, has_batches=False)
 
     def jobs(self) -> list[JobReturn]:
         """All job returns, batches flattened, in launch order."""

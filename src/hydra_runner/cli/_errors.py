@@ -66,9 +66,7 @@ def run_guarded(command: click.Command, args: list[str]) -> int:
         elif is_config_error(e):
             error = translate(e, [a for a in args if "=" in a])
         else:
-            if not getattr(e, TASK_ERROR_ATTR, False) and verbose:
-                traceback.print_exc()
-            elif getattr(e, TASK_ERROR_ATTR, False):
+            if getattr(e, TASK_ERROR_ATTR, False):
                 _print_task_traceback(e, verbose)
             else:
                 traceback.print_exc()

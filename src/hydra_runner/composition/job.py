@@ -99,18 +99,9 @@ class JobTemplate:
         self.user: DictConfig = _compat.deepcopy_without(composed, "hydra")
         # What HydraConfig holds while a job of this template runs (see HydraConfig.set_config).
         self.hydra_root: DictConfig = _compat.root_sharing(self.hydra)
-        self._pristine = JobFields(
-            task_overrides=tuple(OmegaConf.to_container(self.hydra.overrides.task, resolve=False)),  # type: ignore[arg-type]
-            override_dirname=self.hydra.job.override_dirname,
-            num=None,
-        )
         self._active: Optional[JobFields] = None
         self._yaml_static: Optional[dict[str, str]] = None
         self.logging_plan = _LoggingPlan(self.hydra.job_logging)
-
-    @classmethod
-    def from_composed(cls, composed: DictConfig) -> "JobTemplate":
-        return cls(composed)
 
     def new_full_config(self) -> DictConfig:
         """A job's full config: a copy of the user's part sharing this ``hydra`` node."""

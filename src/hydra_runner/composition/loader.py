@@ -185,6 +185,6 @@ class CachingConfigLoader(ConfigLoaderImpl):
             )
             if len(self._templates) >= self._max_templates:
                 self._templates.pop(next(iter(self._templates)))
-            template = JobTemplate.from_composed(cfg)
+            template = JobTemplate(cfg)
             self._templates[key] = template
         return template

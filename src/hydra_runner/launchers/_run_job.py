@@ -7,7 +7,6 @@ instead of being deep-copied four times (see :mod:`hydra_runner.composition.job`
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from textwrap import dedent
@@ -135,4 +134,4 @@ def resolved_logging(node: Any) -> Optional[dict[str, Any]]:
     """``hydra.hydra_logging`` resolved once, for re-applying after every job."""
     if node is None:
         return None
-    return copy.deepcopy(OmegaConf.to_container(node, resolve=True))  # type: ignore[return-value]
+    return OmegaConf.to_container(node, resolve=True)  # type: ignore[return-value]

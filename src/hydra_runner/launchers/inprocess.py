@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Sequence
 
 from hydra.core.utils import JobReturn
@@ -33,5 +34,6 @@ class InProcessLauncher(RunnerLauncher):
                 )
             )
             if hydra_logging is not None:
-                _compat.configure_logging_dict(_compat.copy_plain(hydra_logging), verbose)
+                # dictConfig consumes the dict it is given.
+                _compat.configure_logging_dict(copy.deepcopy(hydra_logging), verbose)
         return results
