@@ -9,6 +9,7 @@ Installation is from the committed uv.lock (uv itself is installed into .tools/)
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -35,8 +36,18 @@ def setup() -> None:
             sys.exit("could not install uv from the package index")
     env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", UV_PROJECT_ENVIRONMENT=str(VENV))
     cmd = [uv, "sync", "--frozen", "--all-extras", "--python", sys.executable]
+    # Bytecode is compiled at install time, as pip does, so start-up does not depend on
+    # whether Python may write .pyc files; uv recompiles everything when asked, so only
+    # when the lock file changed since the last time.
+    lock_hash = hashlib.sha256((ROOT / "uv.lock").read_bytes()).hexdigest()
+    stamp = VENV / ".compiled-for-lock"
+    compiled = stamp.exists() and stamp.read_text() == lock_hash
+    if not compiled:
+        cmd.append("--compile-bytecode")
     if _run(cmd, cwd=ROOT, env=env) != 0:
         sys.exit("dependency installation failed (see above)")
+    if not compiled:
+        stamp.write_text(lock_hash)
 
 
 def demo() -> int:

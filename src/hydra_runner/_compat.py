@@ -81,6 +81,22 @@ def set_parent(node: DictConfig, parent: DictConfig) -> None:
     node._set_parent(parent)
 
 
+def set_existing_value(parent: DictConfig, key: str, value: Any) -> None:
+    """``parent[key] = value`` for an existing child, allowed even under a read-only parent.
+
+    Toggling ``readonly`` on the whole ``hydra`` node invalidates OmegaConf's flag cache for
+    its every descendant; toggling it on the one child written touches only that child.
+    The child converts and validates ``value`` as an assignment would.
+    """
+    child = parent._get_node(key)
+    own_flag = child._get_node_flag("readonly")  # type: ignore[union-attr]
+    child._set_flag("readonly", False)  # type: ignore[union-attr]
+    try:
+        child._set_value(value)  # type: ignore[union-attr]
+    finally:
+        child._set_flag("readonly", own_flag)  # type: ignore[union-attr]
+
+
 def enable_interpolation_parse_cache(maxsize: int = 8192) -> None:
     """Memoise OmegaConf's parse of interpolation strings.
 

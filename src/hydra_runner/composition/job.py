@@ -13,16 +13,12 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import yaml
-from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf, read_write
-from omegaconf._utils import get_omega_conf_dumper
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from hydra_runner import _compat
+from hydra_runner.composition._yaml import dump
 
 __all__ = ["ComposedJob", "JobFields", "JobTemplate"]
-
-# The hydra.* children whose content changes from one job of a template to the next.
-_PER_JOB_CHILDREN = ("overrides", "job", "runtime")
 
 
 @dataclass(frozen=True)
@@ -33,27 +29,6 @@ class JobFields:
     override_dirname: str
     num: Optional[int]
     output_dir: Optional[str] = None
-
-
-def _fast_dumper() -> Any:
-    """OmegaConf's YAML dumper on libyaml's emitter when PyYAML has it (same text, faster)."""
-    if not getattr(yaml, "__with_libyaml__", False):
-        return get_omega_conf_dumper()
-
-    class _Dumper(yaml.CDumper):  # type: ignore[misc,name-defined]
-        pass
-
-    _Dumper.add_representer(str, get_omega_conf_dumper().str_representer)
-    return _Dumper
-
-
-_DUMPER = _fast_dumper()
-
-
-def _dump(data: Any) -> str:
-    return yaml.dump(  # type: ignore[no-any-return]
-        data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=_DUMPER
-    )
 
 
 class _LoggingPlan:
@@ -100,7 +75,7 @@ class JobTemplate:
         # What HydraConfig holds while a job of this template runs (see HydraConfig.set_config).
         self.hydra_root: DictConfig = _compat.root_sharing(self.hydra)
         self._active: Optional[JobFields] = None
-        self._yaml_static: Optional[dict[str, str]] = None
+        self._yaml: Optional[_HydraYaml] = None
         self.logging_plan = _LoggingPlan(self.hydra.job_logging)
 
     def new_full_config(self) -> DictConfig:
@@ -114,16 +89,21 @@ class JobTemplate:
     def activate(self, fields: JobFields, full: DictConfig) -> None:
         """Make the shared ``hydra`` node the one of the job with ``fields``."""
         _compat.set_parent(self.hydra, full)
-        if self._active == fields:
+        active = self._active
+        if active == fields:
             return
         node = self.hydra
-        with read_write(node):
-            if self._active is None or self._active.task_overrides != fields.task_overrides:
-                node.overrides.task = list(fields.task_overrides)
-            node.job.override_dirname = fields.override_dirname
-            node.job.id = MISSING if fields.num is None else fields.num
-            node.job.num = MISSING if fields.num is None else fields.num
-            node.runtime.output_dir = MISSING if fields.output_dir is None else fields.output_dir
+        if active is None or active.task_overrides != fields.task_overrides:
+            _compat.set_existing_value(node.overrides, "task", list(fields.task_overrides))
+        if active is None or active.override_dirname != fields.override_dirname:
+            _compat.set_existing_value(node.job, "override_dirname", fields.override_dirname)
+        if active is None or active.num != fields.num:
+            num = MISSING if fields.num is None else fields.num
+            _compat.set_existing_value(node.job, "id", num)
+            _compat.set_existing_value(node.job, "num", num)
+        if active is None or active.output_dir != fields.output_dir:
+            output_dir = MISSING if fields.output_dir is None else fields.output_dir
+            _compat.set_existing_value(node.runtime, "output_dir", output_dir)
         self._active = fields
 
     def snapshot_hydra_root(self, fields: JobFields, full: DictConfig) -> DictConfig:
@@ -141,26 +121,56 @@ class JobTemplate:
     # -- outputs --------------------------------------------------------------------------
 
     def hydra_yaml(self) -> str:
-        """``OmegaConf.to_yaml`` of the active job's hydra config, reusing unchanged parts."""
-        if self._yaml_static is None:
-            whole = OmegaConf.to_container(self.hydra_root, resolve=False, enum_to_str=True)["hydra"]  # type: ignore[index]
-            self._yaml_static = {
-                key: _dump_child(key, value) for key, value in whole.items() if key not in _PER_JOB_CHILDREN
-            }
-        parts = ["hydra:\n"]
-        for key in self.hydra.keys():
-            static = self._yaml_static.get(key)
-            if static is None:
-                child = OmegaConf.to_container(self.hydra._get_node(key), resolve=False, enum_to_str=True)
-                static = _dump_child(key, child)
-            parts.append(static)
-        return "".join(parts)
+        """``OmegaConf.to_yaml`` of the active job's hydra config."""
+        assert self._active is not None, "activate() a job before writing its hydra.yaml"
+        if self._yaml is None:
+            self._yaml = _HydraYaml(self.hydra_root)
+        return self._yaml.render(self.hydra)
 
 
-def _dump_child(key: Any, value: Any) -> str:
-    # Block-style YAML entries are independent: dumping each child of `hydra` on its own
-    # and concatenating gives the same text as dumping the whole node.
-    return _dump({"hydra": {key: value}})[len("hydra:\n"):]
+# Where the per-job fields (see JobTemplate.activate) live in the hydra node.
+_FIELD_SLOTS = (
+    ("overrides", "task"),
+    ("job", "override_dirname"),
+    ("job", "id"),
+    ("job", "num"),
+    ("runtime", "output_dir"),
+)
+
+
+class _HydraYaml:
+    """A template's hydra.yaml, dumped once with placeholders where the per-job fields go.
+
+    Block-style YAML entries are independent: an entry dumped on its own at the same depth
+    reads exactly as it does inside the whole dump, so a job's text is the template's text
+    with each placeholder entry replaced by the job's own entry.
+    """
+
+    def __init__(self, hydra_root: DictConfig) -> None:
+        whole = OmegaConf.to_container(hydra_root, resolve=False, enum_to_str=True)
+        hydra = whole["hydra"]  # type: ignore[index,call-overload]
+        self.placeholders: list[str] = []
+        for index, (child, name) in enumerate(_FIELD_SLOTS):
+            placeholder = f"hydrarunnerplaceholder{index}x"
+            hydra[child][name] = placeholder
+            self.placeholders.append(_entry(child, name, placeholder))
+        self.text = dump(whole)
+
+    def render(self, hydra: DictConfig) -> str:
+        """The text for the job whose fields ``hydra`` holds now."""
+        text = self.text
+        for placeholder, (child, name) in zip(self.placeholders, _FIELD_SLOTS):
+            # Read back from the node: it holds values as their schema typed them (job.id is a str).
+            node = hydra._get_node(child)._get_node(name)  # type: ignore[union-attr]
+            value = OmegaConf.to_container(node, resolve=False) if isinstance(node, ListConfig) else node._value()
+            text = text.replace(placeholder, _entry(child, name, value), 1)
+        return text
+
+
+def _entry(child: str, name: str, value: Any) -> str:
+    """The YAML lines of ``hydra.<child>.<name>: value`` as they read inside hydra.yaml."""
+    text = dump({"hydra": {child: {name: value}}})
+    return text[text.index("\n", len("hydra:\n")) + 1 :]
 
 
 @dataclass

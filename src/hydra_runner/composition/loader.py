@@ -54,11 +54,14 @@ class CachingConfigLoader(ConfigLoaderImpl):
         self._parser: Optional[OverridesParser] = None
         # Jobs composed to validate a batch, kept for the launcher that runs them next.
         self._validated: dict[tuple[Any, ...], ComposedJob] = {}
+        self._master: Optional[tuple[DictConfig, Any, Optional[str]]] = None
+        # Repositories live as long as the loader (in _repos), so their ids stay unique.
+        self._groups: dict[tuple[int, str], bool] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
         state = self.__dict__.copy()
-        state.update(_templates={}, _parsed={}, _repos={}, _parser=None, _validated={})
+        state.update(_templates={}, _parsed={}, _repos={}, _parser=None, _validated={}, _master=None, _groups={})
         del state["repository"]
         return state
 
@@ -86,9 +89,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
         if validated is not None:
             validated.num = job_num
             return validated
-        # Unresolved: an override may carry an interpolation such as ${hydra.job.override_dirname}.
-        hydra_lines: list[str] = OmegaConf.to_container(master_config.hydra.overrides.hydra, resolve=False)  # type: ignore[assignment]
-        config_name = master_config.hydra.job.config_name
+        hydra_lines, config_name = self._master_facts(master_config)
         try:
             split = self._split(hydra_lines, config_name, sweep_overrides)
             template = self._template(config_name, hydra_lines, split.structural)
@@ -133,6 +134,21 @@ class CachingConfigLoader(ConfigLoaderImpl):
 
     # -- helpers --------------------------------------------------------------------------
 
+    def _master_facts(self, master_config: DictConfig) -> tuple[list[str], Optional[str]]:
+        """The master config's hydra overrides and config name, read once per sweep."""
+        cached = self._master
+        if cached is None or cached[0] is not master_config:
+            # Unresolved: an override may carry an interpolation such as ${hydra.job.override_dirname}.
+            lines = OmegaConf.to_container(master_config.hydra.overrides.hydra, resolve=False)
+            cached = self._master = (master_config, lines, master_config.hydra.job.config_name)
+        return list(cached[1]), cached[2]
+
+    def _is_group(self, repo: CachingConfigRepository, key: str) -> bool:
+        found = self._groups.get((id(repo), key))
+        if found is None:
+            found = self._groups[(id(repo), key)] = repo.group_exists(key)
+        return found
+
     def _parse(self, lines: Sequence[str]) -> list[Override]:
         missing = [line for line in lines if line not in self._parsed]
         if missing:
@@ -164,7 +180,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
             split.task_lines.append(str(override.input_line))
             split.app_overrides.append(override)
             if override.is_sweep_override() or (
-                not isinstance(override.value(), dict) and repo.group_exists(override.key_or_group)
+                not isinstance(override.value(), dict) and self._is_group(repo, override.key_or_group)
             ):
                 split.structural.append(override)
             else:

@@ -19,6 +19,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner import _compat
+from hydra_runner.composition._yaml import config_to_yaml
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.results import JobResult
 
@@ -104,9 +105,9 @@ def run_composed_job(
         if hydra_node.output_subdir is not None:
             hydra_output = Path(hydra_node.runtime.output_dir) / Path(hydra_node.output_subdir)
             hydra_output.mkdir(parents=True, exist_ok=True)
-            _write(hydra_output, "config.yaml", OmegaConf.to_yaml(task_cfg))
+            _write(hydra_output, "config.yaml", config_to_yaml(task_cfg))
             _write(hydra_output, "hydra.yaml", template.hydra_yaml())
-            _write(hydra_output, "overrides.yaml", OmegaConf.to_yaml(hydra_node.overrides.task))
+            _write(hydra_output, "overrides.yaml", config_to_yaml(hydra_node.overrides.task))
 
         env_set: Any = hydra_node.job.env_set
         with env_override(env_set):
