@@ -176,3 +176,23 @@ def instantiate_project_plugin(config: DictConfig, base: type) -> Any:
 
         raise ConfigError(f"'{config._target_}' is not a {base.__name__}", fix=f"subclass hydra.plugins.{base.__module__.split('.')[-1]}.{base.__name__}")
     return instantiate(config, _recursive_=False)
+
+
+def singleton_instances() -> dict[Any, Any]:
+    """Hydra's singletons (ConfigStore, JobRuntime, VersionBase, ...) as ``Singleton.get_state`` copies them.
+
+    Without OmegaConf's resolvers: they are closures that do not pickle, and a process that
+    imports the task registers the task's resolvers again (Hydra's own come from setup_globals).
+    """
+    from hydra.core.singleton import Singleton
+
+    return Singleton.get_state()["instances"]  # type: ignore[no-any-return]
+
+
+def restore_singleton_instances(instances: dict[Any, Any]) -> None:
+    from hydra.core.plugins import Plugins
+    from hydra.core.singleton import Singleton
+
+    Singleton._instances = instances
+    Plugins.instance()  # rediscovers plugins in this process
+

@@ -9,7 +9,6 @@ BasicSweeper/BasicLauncher are served by hydra-runner's faster equivalents.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import warnings
@@ -24,9 +23,10 @@ from omegaconf import OmegaConf
 
 from hydra_runner import _compat
 from hydra_runner.composition.loader import CachingConfigLoader
-from hydra_runner.diagnose import TASK_ERROR_ATTR
+from hydra_runner.launchers._task_ref import TaskRef
 from hydra_runner.results import JobResult, SweepResult
 from hydra_runner.target import UNSET, TaskSpec
+from hydra_runner.task_call import make_task_function
 
 __all__ = ["App", "ConfigLocation"]
 
@@ -63,26 +63,6 @@ def locate_config_dir(config_path: Optional[str], source_file: Optional[str], pr
     return ConfigLocation(config_path, hydra_dir, "relative to the file declaring the task (not found)", [hydra_dir, root_dir])
 
 
-def _bind_task(spec: TaskSpec, task_kwargs: Optional[dict[str, Any]]) -> TaskFunction:
-    fn = spec.function
-    if task_kwargs or not spec.decorated:
-        from hydra_runner.task_call import bind_config_parameter
-
-        fn = bind_config_parameter(fn, task_kwargs or {})
-
-    @functools.wraps(fn)
-    def task(cfg: Any) -> Any:
-        try:
-            return fn(cfg)
-        except Exception as e:
-            # Marked so that an OmegaConf error raised by the task is not taken for a config error.
-            with contextlib.suppress(AttributeError, TypeError):
-                setattr(e, TASK_ERROR_ATTR, True)
-            raise
-
-    return task
-
-
 class App:
     """One task and its config location, ready to run, sweep or show its config."""
 
@@ -106,7 +86,12 @@ class App:
         self.config_dir = config_dir
         self.version_base = spec.version_base if version_base is UNSET else version_base
         self.task_name = job_name or spec.task_name
-        self.task_function = _bind_task(spec, task_kwargs)
+        bind = bool(task_kwargs) or not spec.decorated
+        self.task_function = make_task_function(spec.function, bind=bind, task_kwargs=task_kwargs)
+        # How a worker process gets the same task function (made only if a pool asks).
+        self.task_function.__hydra_runner_task_ref__ = functools.partial(  # type: ignore[attr-defined]
+            TaskRef.of, spec.function, bind=bind, task_kwargs=task_kwargs
+        )
         self._loader: Optional[CachingConfigLoader] = None
 
     # -- Hydra objects ----------------------------------------------------------------

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["ConfigError", "HydraRunnerError", "TargetError", "UsageError"]
+__all__ = [
+    "ConfigError",
+    "HydraRunnerError",
+    "JobCrashed",
+    "JobInterrupted",
+    "JobLost",
+    "JobTimedOut",
+    "TargetError",
+    "UsageError",
+]
 
 
 class HydraRunnerError(Exception):
@@ -45,3 +54,27 @@ class TargetError(HydraRunnerError, ImportError):
 
 class ConfigError(HydraRunnerError, ValueError):
     """Hydra could not compose the config; ``detail`` holds Hydra's own message."""
+
+
+class JobLost(RuntimeError):
+    """A job that ended without an outcome of its own; the return value of its failed ``JobReturn``."""
+
+    status = "lost"
+
+
+class JobCrashed(JobLost):
+    """The job's process died (killed by a signal, ``os._exit``, a segfault)."""
+
+    status = "crashed"
+
+
+class JobTimedOut(JobLost):
+    """The job ran longer than the launcher's timeout and was killed."""
+
+    status = "timeout"
+
+
+class JobInterrupted(JobLost):
+    """The job was stopped by a second Ctrl-C."""
+
+    status = "interrupted"

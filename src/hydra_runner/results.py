@@ -23,10 +23,28 @@ class JobResult(JobReturn):
     """
 
     _hydra_cfg_factory: Optional[Callable[[], DictConfig]] = None
+    _cfg_factory: Optional[Callable[[], DictConfig]] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._hydra_cfg_value: Optional[DictConfig] = None
+        self._cfg_value: Optional[DictConfig] = None
         super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def cfg(self) -> Optional[DictConfig]:
+        if self._cfg_value is None and self._cfg_factory is not None:
+            self._cfg_value = self._cfg_factory()
+            self._cfg_factory = None
+        return self._cfg_value
+
+    @cfg.setter
+    def cfg(self, value: Optional[DictConfig]) -> None:
+        self._cfg_value = value
+
+    def set_cfg_factory(self, factory: Callable[[], DictConfig]) -> None:
+        """Build ``cfg`` on first access (jobs run elsewhere: it is composed again if read)."""
+        self._cfg_value = None
+        self._cfg_factory = factory
 
     @property  # type: ignore[override]
     def hydra_cfg(self) -> Optional[DictConfig]:
@@ -46,7 +64,9 @@ class JobResult(JobReturn):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_hydra_cfg_value"] = self.hydra_cfg
+        state["_cfg_value"] = self.cfg
         state.pop("_hydra_cfg_factory", None)
+        state.pop("_cfg_factory", None)
         return state
 
     @property

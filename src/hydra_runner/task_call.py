@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from omegaconf import DictConfig
 
+from hydra_runner.diagnose import TASK_ERROR_ATTR
 from hydra_runner.errors import UsageError
 
-__all__ = ["bind_config_parameter", "config_parameter_name"]
+__all__ = ["bind_config_parameter", "config_parameter_name", "make_task_function"]
 
 
 def config_parameter_name(fn: Callable[..., Any]) -> str:
@@ -49,5 +51,28 @@ def bind_config_parameter(fn: Callable[..., Any], task_kwargs: dict[str, Any]) -
     @functools.wraps(fn)
     def task(cfg: Any) -> Any:
         return fn(**{name: cfg}, **task_kwargs)
+
+    return task
+
+
+def make_task_function(
+    fn: Callable[..., Any], *, bind: bool, task_kwargs: Optional[dict[str, Any]] = None
+) -> Callable[[Any], Any]:
+    """The Hydra task function that runs ``fn``: its config parameter bound when ``bind``.
+
+    Exceptions raised by ``fn`` are marked, so that an OmegaConf error raised by the task
+    itself is reported as the task's error, not as a config error.
+    """
+    if bind:
+        fn = bind_config_parameter(fn, task_kwargs or {})
+
+    @functools.wraps(fn)
+    def task(cfg: Any) -> Any:
+        try:
+            return fn(cfg)
+        except Exception as e:
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(e, TASK_ERROR_ATTR, True)
+            raise
 
     return task

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from hydra_runner.journal import JOURNAL_FILE
+
 TIMEOUT = 120
 SELF_CHECK = os.environ.get("DIFF_SELF_CHECK", "") not in ("", "0", "false", "no")
 
@@ -388,6 +390,8 @@ class Project:
             top = rel.split(os.sep, 1)[0]
             if top.startswith("."):
                 continue  # tool-private caches at the project top level
+            if os.path.basename(rel).startswith(JOURNAL_FILE):
+                continue  # hydra-runner's sweep journal (and its WAL files), an addition of its own
             content = None
             if rel.endswith(_CONTENT_SUFFIXES):
                 content = normalise((self.root / rel).read_text(errors="replace"), self.root)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner import _compat
 from hydra_runner.launchers._base import RunnerLauncher
@@ -16,16 +16,29 @@ from hydra_runner.launchers.inprocess import InProcessLauncher
 
 __all__ = ["InProcessLauncher", "RunnerLauncher", "instantiate_launcher"]
 
+RUNNER_POOL_TARGET = "hydra_plugins.hydra_runner_plugins.runner_pool_launcher.RunnerPoolLauncher"
+
 
 def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Launcher:
     """The launcher ``config.hydra.launcher`` selects, with Hydra's BasicLauncher served in-process.
 
-    Other launchers (joblib, submitit, ...) are instantiated by Hydra's plugin machinery.
+    ``runner_pool`` is built directly (not through its Hydra adapter). Other launchers
+    (joblib, submitit, ...) are instantiated by Hydra's plugin machinery.
     """
-    if config.hydra.launcher is not None and config.hydra.launcher.get("_target_") == _compat.BASIC_LAUNCHER_TARGET:
-        launcher: Launcher = InProcessLauncher()
-        launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
-        return launcher
-    return Plugins.instance().instantiate_launcher(
-        hydra_context=hydra_context, task_function=task_function, config=config
-    )
+    target = config.hydra.launcher.get("_target_") if config.hydra.launcher is not None else None
+    launcher: Launcher
+    if target == _compat.BASIC_LAUNCHER_TARGET:
+        launcher = InProcessLauncher()
+    elif target == RUNNER_POOL_TARGET:
+        from hydra_runner.launchers.pool import ProcessPoolLauncher
+
+        options = OmegaConf.to_container(config.hydra.launcher, resolve=True)
+        assert isinstance(options, dict)
+        options.pop("_target_")
+        launcher = ProcessPoolLauncher(**options)  # type: ignore[arg-type]
+    else:
+        return Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
+    launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
+    return launcher

@@ -1,13 +1,19 @@
-"""What every hydra-runner launcher shares; backends implement :meth:`RunnerLauncher._launch`."""
+"""What every hydra-runner launcher shares; backends implement :meth:`RunnerLauncher._launch`.
+
+The base class keeps the sweep journal: jobs are recorded when launched, each backend
+reports when a job starts and ends, and when a sweep is resumed the jobs that already
+succeeded are answered from the journal instead of being run again.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
-from hydra.core.utils import JobReturn, configure_log, filter_overrides
+from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
@@ -15,6 +21,10 @@ from omegaconf import DictConfig
 from hydra_runner import _compat
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.composition.loader import CachingConfigLoader
+from hydra_runner.errors import UsageError
+from hydra_runner.journal import Status, SweepJournal, describe_sweep, register_sweep
+from hydra_runner.journal.resume import resuming
+from hydra_runner.results import JobResult
 
 __all__ = ["JobSpec", "RunnerLauncher"]
 
@@ -34,12 +44,16 @@ class RunnerLauncher(Launcher, ABC):
     then builds a caching loader over the same search path, so composition is fast there too.
     """
 
+    #: The logger announcing launches and jobs.
+    job_log = _BASIC_LAUNCHER_LOG
+
     def __init__(self) -> None:
         super().__init__()
         self.config: Optional[DictConfig] = None
         self.task_function: Optional[TaskFunction] = None
         self.hydra_context: Optional[HydraContext] = None
         self.loader: Optional[CachingConfigLoader] = None
+        self.journal: Optional[SweepJournal] = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
@@ -50,26 +64,90 @@ class RunnerLauncher(Launcher, ABC):
             loader = CachingConfigLoader(config_search_path=loader.get_search_path())
         self.loader = loader
 
+    # -- Hydra's Launcher API -------------------------------------------------------------
+
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         assert self.config is not None, "setup() must be called before launch()"
         _compat.setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        jobs = [(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
-        self.job_log.info(f"Launching {len(jobs)} jobs {self.where}")
-        return self._launch(jobs)
+        jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
+        journal = self.open_journal()
+        journal.add_jobs(jobs)
+        done = self._already_succeeded(jobs) if resuming(journal.sweep_dir) else {}
+        todo = [job for job in jobs if job[0] not in done]
+        self.job_log.info(f"Launching {len(todo)} jobs {self.where(len(todo))}")
+        ran = dict(zip((num for num, _ in todo), self._launch(todo)))
+        return [done[num] if num in done else ran[num] for num, _ in jobs]
 
-    #: The logger announcing launches and jobs.
-    job_log = _BASIC_LAUNCHER_LOG
+    # -- for backends ----------------------------------------------------------------------
 
-    #: How the launch is described in the log line Hydra prints ("locally" for Hydra's own).
-    where = "locally"
+    def where(self, n_jobs: int) -> str:
+        """How the launch is described in the log line Hydra prints ("locally" for Hydra's own)."""
+        return "locally"
+
+    def announce(self, job: JobSpec) -> None:
+        num, overrides = job
+        self.job_log.info(f"\t#{num} : {' '.join(filter_overrides(overrides))}")
 
     def compose(self, job: JobSpec) -> ComposedJob:
         assert self.loader is not None and self.config is not None
         num, overrides = job
-        self.job_log.info(f"\t#{num} : {' '.join(filter_overrides(overrides))}")
         return self.loader.compose_job(self.config, list(overrides), job_num=num)
+
+    def open_journal(self) -> SweepJournal:
+        """The journal in this sweep's dir, created (and listed in the project) on first use."""
+        assert self.config is not None
+        sweep_dir = Path(str(self.config.hydra.sweep.dir)).absolute()
+        if self.journal is None or self.journal.sweep_dir != sweep_dir:
+            created = not (sweep_dir / "journal.sqlite").exists()
+            sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
+            self.journal = SweepJournal.create(
+                sweep_dir, describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
+            )
+            if created:
+                register_sweep(Path.cwd(), sweep_dir)
+        return self.journal
+
+    def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None) -> None:
+        if self.journal is not None:
+            self.journal.job_started(job[0], job[1], worker=worker, slot=slot)
+
+    def record_end(self, num: int, status: Status, *, directory: Optional[str], value: Any = None,
+                   error: Optional[str] = None) -> None:
+        if self.journal is not None:
+            self.journal.job_finished(num, status, directory=directory, value=value, error=error)
+
+    def record_return(self, num: int, ret: JobReturn, directory: Optional[str]) -> None:
+        """Record a finished job from its ``JobReturn``."""
+        if ret.status == JobStatus.COMPLETED:
+            self.record_end(num, Status.SUCCEEDED, directory=directory, value=ret._return_value)
+        else:
+            exc = ret._return_value
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else None
+            self.record_end(num, Status.FAILED, directory=directory, error=text)
+
+    def _already_succeeded(self, jobs: list[JobSpec]) -> dict[int, JobReturn]:
+        """Results of jobs that succeeded before this resume, read back from the journal."""
+        assert self.journal is not None
+        records = {record.num: record for record in self.journal.jobs()}
+        done: dict[int, JobReturn] = {}
+        for num, overrides in jobs:
+            record = records.get(num)
+            if record is None or not record.status.finished_well:
+                continue
+            if list(record.overrides) != list(overrides):
+                raise UsageError(
+                    f"job #{num} of the resumed sweep has overrides {list(overrides)}, "
+                    f"but the journal recorded {record.overrides}",
+                    fix="resume with the original command and config files, or start a new sweep",
+                )
+            done[num] = JobResult(
+                overrides=list(overrides),
+                working_dir=record.directory,
+                status=JobStatus.COMPLETED,
+                _return_value=record.value,
+            )
+        return done
 
     @abstractmethod
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:

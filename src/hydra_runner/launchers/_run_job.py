@@ -7,10 +7,11 @@ instead of being deep-copied four times (see :mod:`hydra_runner.composition.job`
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from textwrap import dedent
-from typing import Any, Optional
+from typing import Any, Callable, ContextManager, Optional
 
 from hydra import version
 from hydra.core.hydra_config import HydraConfig
@@ -63,7 +64,9 @@ def run_composed_job(
     job_dir_key: str,
     job_subdir_key: Optional[str],
     configure_logging: bool = True,
+    capture_output: Optional[Callable[[str], ContextManager[object]]] = None,
 ) -> JobResult:
+    """Run ``job`` as ``run_job`` would; ``capture_output(output_dir)`` wraps what the job prints."""
     callbacks = hydra_context.callbacks
     has_callbacks = bool(getattr(callbacks, "callbacks", True))
     template = job.template
@@ -81,6 +84,7 @@ def run_composed_job(
     job.set_output_dir(os.path.abspath(output_dir))
 
     chdir: Optional[bool] = None
+    stack = contextlib.ExitStack()
     try:
         ret = JobResult()
         task_cfg = job.task_config()
@@ -89,6 +93,8 @@ def run_composed_job(
         ret.set_hydra_cfg_factory(lambda: template.snapshot_hydra_root(fields, full))
         ret.overrides = list(job.task_overrides)
         Path(output_dir).mkdir(parents=True, exist_ok=True)
+        if capture_output is not None:
+            stack.enter_context(capture_output(output_dir))
 
         chdir = _resolve_chdir(hydra_node.job.chdir)
         if chdir:
@@ -125,6 +131,7 @@ def run_composed_job(
         callbacks.on_job_end(config=callback_config, job_return=ret)
         return ret
     finally:
+        stack.close()
         OmegaConf.set_readonly(hydra_node, False)
         hydra_config.cfg = orig_hydra_cfg
         if chdir:

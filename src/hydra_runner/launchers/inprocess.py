@@ -23,16 +23,18 @@ class InProcessLauncher(RunnerLauncher):
         verbose = self.config.hydra.verbose
         results: list[JobReturn] = []
         for job in jobs:
+            self.announce(job)
             composed = self.compose(job)
-            results.append(
-                run_composed_job(
-                    composed,
-                    task_function=self.task_function,
-                    hydra_context=self.hydra_context,
-                    job_dir_key="hydra.sweep.dir",
-                    job_subdir_key="hydra.sweep.subdir",
-                )
+            self.record_start(job)
+            ret = run_composed_job(
+                composed,
+                task_function=self.task_function,
+                hydra_context=self.hydra_context,
+                job_dir_key="hydra.sweep.dir",
+                job_subdir_key="hydra.sweep.subdir",
             )
+            self.record_return(job[0], ret, composed.output_dir)
+            results.append(ret)
             if hydra_logging is not None:
                 # dictConfig consumes the dict it is given.
                 _compat.configure_logging_dict(copy.deepcopy(hydra_logging), verbose)

@@ -1,0 +1,55 @@
+"""``hydra/launcher=runner_pool``: hydra-runner's process pool for any ``@hydra.main`` app.
+
+Hydra imports every module under ``hydra_plugins`` at start-up, so this adapter stays
+light: it registers the config and builds the real launcher,
+:class:`hydra_runner.launchers.pool.ProcessPoolLauncher`, only when it is used.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.utils import JobReturn
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
+
+# No `from __future__ import annotations`: Hydra executes plugin modules without registering
+# them in sys.modules, where dataclasses look string annotations up.
+TARGET = "hydra_plugins.hydra_runner_plugins.runner_pool_launcher.RunnerPoolLauncher"
+
+
+@dataclass
+class RunnerPoolLauncherConf:
+    _target_: str = TARGET
+    #: Parallel jobs: a number, or "auto" for as many as the CPU/GPU slots allow.
+    n_jobs: Any = "auto"
+    #: GPUs to use ("0,1,3"); default: CUDA_VISIBLE_DEVICES, else nvidia-smi, else none.
+    gpus: Optional[str] = None
+    gpus_per_job: int = 0
+    cpus_per_job: int = 1
+    #: Seconds after which a job is killed and recorded as timed out.
+    timeout: Optional[float] = None
+    #: How many times a crashed or timed-out job is run again.
+    retries: int = 0
+    fail_fast: bool = False
+    #: Also print each job's output, prefixed with its number.
+    stream: bool = False
+
+
+ConfigStore.instance().store(
+    group="hydra/launcher", name="runner_pool", node=RunnerPoolLauncherConf, provider="hydra-runner"
+)
+
+
+class RunnerPoolLauncher(Launcher):
+    def __init__(self, **options: Any) -> None:
+        from hydra_runner.launchers.pool import ProcessPoolLauncher
+
+        self.launcher = ProcessPoolLauncher(**options)
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        return self.launcher.launch(job_overrides, initial_job_idx)

@@ -1,0 +1,39 @@
+"""``resume``: run a sweep's command again, in its own sweep dir, skipping what succeeded.
+
+The re-run is the original command with ``hydra.sweep.dir`` pinned to the sweep's
+directory and ``HYDRA_RUNNER_RESUME`` naming it; launchers seeing that variable answer jobs
+that already succeeded from the journal, so each job succeeds exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from hydra_runner.journal.sqlite import SweepJournal
+
+__all__ = ["RESUME_ENV", "resume_command", "resuming", "run_resume"]
+
+RESUME_ENV = "HYDRA_RUNNER_RESUME"
+
+
+def resuming(sweep_dir: Path) -> bool:
+    marker = os.environ.get(RESUME_ENV)
+    return marker is not None and Path(marker).absolute() == Path(sweep_dir).absolute()
+
+
+def resume_command(journal: SweepJournal) -> list[str]:
+    command = [arg for arg in journal.meta["command"] if not arg.startswith("hydra.sweep.dir=")]
+    quoted = str(journal.sweep_dir).replace("\\", "\\\\").replace("'", "\\'")
+    return [*command, f"hydra.sweep.dir='{quoted}'"]
+
+
+def run_resume(sweep_dir: Path) -> int:
+    """Run the sweep in ``sweep_dir`` again; returns the command's exit code."""
+    with SweepJournal.open(sweep_dir) as journal:
+        journal.mark_interrupted()
+        command = resume_command(journal)
+        cwd = journal.meta["cwd"]
+    env = dict(os.environ, **{RESUME_ENV: str(Path(sweep_dir).absolute())})
+    return subprocess.call(command, cwd=cwd, env=env)

@@ -1,0 +1,246 @@
+"""One sweep's journal in SQLite.
+
+Only the process that schedules jobs writes (pool workers never touch the database), every
+state change is its own transaction, and the database runs in WAL mode: a runner killed at
+any moment leaves a journal that opens and is right about every job that finished.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+__all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepJournal", "encode_value"]
+
+JOURNAL_FILE = "journal.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sweep (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    num INTEGER PRIMARY KEY,
+    overrides TEXT NOT NULL,
+    status TEXT NOT NULL,
+    directory TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    started REAL,
+    ended REAL,
+    worker TEXT,
+    slot TEXT,
+    value_json TEXT,
+    value_repr TEXT,
+    error TEXT
+);
+"""
+
+
+class Status(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CRASHED = "crashed"
+    TIMEOUT = "timeout"
+    PRUNED = "pruned"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def finished_well(self) -> bool:
+        """Whether a job in this state is done for good (``resume`` leaves it alone)."""
+        return self in (Status.SUCCEEDED, Status.PRUNED)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    num: int
+    overrides: list[str]
+    status: Status
+    directory: Optional[str]
+    attempts: int
+    started: Optional[float]
+    ended: Optional[float]
+    worker: Optional[str]
+    slot: Optional[str]
+    value: Any
+    value_repr: Optional[str]
+    error: Optional[str]
+
+    @property
+    def duration(self) -> Optional[float]:
+        if self.started is None or self.ended is None:
+            return None
+        return self.ended - self.started
+
+    def metrics(self) -> dict[str, float]:
+        """The job's numeric results: a number as ``value``, a mapping's numeric entries by key."""
+        value = self.value
+        if isinstance(value, bool):
+            return {}
+        if isinstance(value, (int, float)):
+            return {"value": float(value)}
+        if isinstance(value, Mapping):
+            return {
+                str(k): float(v) for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
+        return {}
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data, or raise ``TypeError``; numpy scalars and OmegaConf containers included."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        return value if not isinstance(value, float) or math.isfinite(value) else repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    item = getattr(value, "item", None)  # numpy / torch scalars
+    if callable(item) and getattr(value, "ndim", getattr(value, "dim", lambda: 1)) in (0,):
+        return _plain(item())
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    if isinstance(value, (DictConfig, ListConfig)):
+        return _plain(OmegaConf.to_container(value, resolve=True))
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def encode_value(value: Any) -> tuple[Optional[str], str]:
+    """A return value as (JSON or None when it is not JSON data, readable text)."""
+    text = repr(value)
+    if len(text) > 2000:
+        text = text[:2000] + "…"
+    try:
+        return json.dumps(_plain(value)), text
+    except (TypeError, ValueError, RecursionError):
+        return None, text
+
+
+class SweepJournal:
+    """The journal of the sweep whose output directory is ``sweep_dir``."""
+
+    def __init__(self, sweep_dir: os.PathLike[str] | str, *, create: bool = False) -> None:
+        self.sweep_dir = Path(sweep_dir).absolute()
+        self.path = self.sweep_dir / JOURNAL_FILE
+        if not create and not self.path.exists():
+            raise FileNotFoundError(f"no sweep journal at {self.path}")
+        if create:
+            self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        if create:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+
+    @classmethod
+    def open(cls, sweep_dir: os.PathLike[str] | str) -> SweepJournal:
+        return cls(sweep_dir)
+
+    @classmethod
+    def create(cls, sweep_dir: os.PathLike[str] | str, meta: Mapping[str, Any]) -> SweepJournal:
+        """Open the journal of ``sweep_dir``, creating it; ``meta`` fills keys not yet set."""
+        journal = cls(sweep_dir, create=True)
+        with journal._db:
+            journal._db.executemany(
+                "INSERT OR IGNORE INTO sweep (key, value) VALUES (?, ?)",
+                [(key, json.dumps(value)) for key, value in meta.items()],
+            )
+        return journal
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SweepJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sweep facts ----------------------------------------------------------------------
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM sweep")}
+
+    def set_meta(self, **values: Any) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO sweep (key, value) VALUES (?, ?)",
+            [(key, json.dumps(value)) for key, value in values.items()],
+        )
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def add_jobs(self, jobs: Iterable[tuple[int, Sequence[str]]]) -> None:
+        """Record jobs as pending; jobs already recorded keep their state."""
+        rows = [(num, json.dumps(list(overrides)), Status.PENDING.value) for num, overrides in jobs]
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO jobs (num, overrides, status) VALUES (?, ?, ?)", rows)
+
+    def job_started(
+        self, num: int, overrides: Sequence[str], *, worker: Optional[str] = None, slot: Optional[str] = None
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO jobs (num, overrides, status, attempts, started, worker, slot) VALUES (?, ?, ?, 1, ?, ?, ?)"
+            " ON CONFLICT(num) DO UPDATE SET status=excluded.status, attempts=jobs.attempts + 1,"
+            " started=excluded.started, ended=NULL, worker=excluded.worker, slot=excluded.slot, error=NULL",
+            (num, json.dumps(list(overrides)), Status.RUNNING.value, time.time(), worker, slot),
+        )
+
+    def job_finished(
+        self,
+        num: int,
+        status: Status,
+        *,
+        directory: Optional[str] = None,
+        value: Any = None,
+        error: Optional[str] = None,
+    ) -> None:
+        value_json, value_repr = encode_value(value) if status is Status.SUCCEEDED else (None, None)
+        self._db.execute(
+            "UPDATE jobs SET status=?, ended=?, directory=COALESCE(?, directory), value_json=?, value_repr=?,"
+            " error=? WHERE num=?",
+            (status.value, time.time(), directory, value_json, value_repr, error, num),
+        )
+
+    def mark_interrupted(self) -> None:
+        """Jobs recorded as running that no process runs any more."""
+        self._db.execute(
+            "UPDATE jobs SET status=?, ended=COALESCE(ended, ?) WHERE status=?",
+            (Status.INTERRUPTED.value, time.time(), Status.RUNNING.value),
+        )
+
+    def jobs(self) -> list[JobRecord]:
+        rows = self._db.execute(
+            "SELECT num, overrides, status, directory, attempts, started, ended, worker, slot,"
+            " value_json, value_repr, error FROM jobs ORDER BY num"
+        )
+        return [
+            JobRecord(
+                num=num,
+                overrides=json.loads(overrides),
+                status=Status(status),
+                directory=directory,
+                attempts=attempts,
+                started=started,
+                ended=ended,
+                worker=worker,
+                slot=slot,
+                value=None if value_json is None else json.loads(value_json),
+                value_repr=value_repr,
+                error=error,
+            )
+            for num, overrides, status, directory, attempts, started, ended, worker, slot, value_json, value_repr, error in rows
+        ]
+
+    def job(self, num: int) -> Optional[JobRecord]:
+        return next((job for job in self.jobs() if job.num == num), None)
+
+    def counts(self) -> dict[Status, int]:
+        rows = self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        return {Status(status): count for status, count in rows}

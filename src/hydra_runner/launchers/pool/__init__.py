@@ -1,0 +1,258 @@
+"""The process-pool launcher: warm worker processes, one per CPU/GPU slot.
+
+Jobs are composed (and validated) in the parent as by the in-process launcher; each worker
+composes its own copy of the job from the overrides with its own caching loader, so only
+job numbers and overrides cross the pipe, not configs. The parent owns the journal, the
+schedule (retries, fail-fast, Ctrl-C) and the progress display; :mod:`._pool` owns the
+processes; :mod:`._worker` runs inside them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from typing import Any, Optional, Sequence, Union
+
+from hydra.core.utils import JobReturn, JobStatus
+
+from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
+from hydra_runner.journal import Status
+from hydra_runner.launchers._base import JobSpec, RunnerLauncher
+from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
+from hydra_runner.launchers._task_ref import TaskRef
+from hydra_runner.launchers.pool._pool import Finished, WorkerPool
+from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
+from hydra_runner.launchers.pool._slots import Slot, detect_gpus, parse_gpus, plan_slots
+from hydra_runner.launchers.pool._worker import CONSOLE_LOG
+from hydra_runner.results import JobResult
+
+__all__ = ["ProcessPoolLauncher"]
+
+_LOST = {Status.CRASHED: JobCrashed, Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}
+
+
+class ProcessPoolLauncher(RunnerLauncher):
+    """Runs a sweep's jobs in parallel worker processes (``hydra/launcher=runner_pool``)."""
+
+    def __init__(
+        self,
+        n_jobs: Union[int, str, None] = "auto",
+        gpus: Optional[str] = None,
+        gpus_per_job: int = 0,
+        cpus_per_job: int = 1,
+        timeout: Optional[float] = None,
+        retries: int = 0,
+        fail_fast: bool = False,
+        stream: bool = False,
+        keep_workers: bool = False,
+    ) -> None:
+        super().__init__()
+        self.n_jobs = n_jobs
+        self.gpus = gpus
+        self.gpus_per_job = int(gpus_per_job or 0)
+        self.cpus_per_job = int(cpus_per_job or 1)
+        self.timeout = float(timeout) if timeout else None
+        self.retries = int(retries or 0)
+        self.fail_fast = bool(fail_fast)
+        self.stream = bool(stream)
+        #: Keep workers between launches (a sweeper launching several batches sets this).
+        self.keep_workers = keep_workers
+        self._pool: Optional[WorkerPool] = None
+        self._slots: Optional[list[Slot]] = None
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def slots(self) -> list[Slot]:
+        if self._slots is None:
+            gpus = parse_gpus(str(self.gpus)) if self.gpus is not None else detect_gpus()
+            self._slots = plan_slots(
+                self.n_jobs, gpus=gpus, gpus_per_job=self.gpus_per_job, cpus_per_job=self.cpus_per_job
+            )
+        return self._slots
+
+    def where(self, n_jobs: int) -> str:
+        return f"on {min(len(self.slots()), max(n_jobs, 1))} worker processes"
+
+    def _start_pool(self) -> WorkerPool:
+        assert self.config is not None and self.task_function is not None and self.loader is not None
+        from hydra_runner import _compat
+
+        task_ref = TaskRef.for_task(self.task_function)
+        bootstrap = Bootstrap(
+            sys_path=list(sys.path),
+            argv=list(sys.argv),
+            cwd=os.getcwd(),
+            main_file=task_ref.main_file if task_ref.module == "__main__" else None,
+        )
+        setup = WorkerSetup(
+            task_ref=task_ref,
+            config=self.config,
+            loader=self.loader,
+            singleton_state=_compat.singleton_instances(),
+            task_name=str(self.config.hydra.job.name),
+        )
+        pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout)
+        pool.start()
+        return pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    # -- the schedule ----------------------------------------------------------------------------
+
+    def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
+        if not jobs:
+            return []
+        if self._pool is None:
+            self._pool = self._start_pool()
+        pool = self._pool
+        queue = deque(jobs)
+        overrides = {num: list(o) for num, o in jobs}
+        attempts = {num: 0 for num, _ in jobs}
+        results: dict[int, JobReturn] = {}
+        failed: list[FailedJob] = []
+        stopping = False
+        interrupts = _InterruptCounter()
+        tails = _Tails() if self.stream else None
+        try:
+            with interrupts, Progress(len(jobs)) as progress:
+                while queue or pool.running():
+                    if interrupts.count >= 2:
+                        for done in pool.kill_running():
+                            self._finish(done, overrides, results, failed, progress)
+                        break
+                    stopping = stopping or interrupts.count >= 1
+                    if not stopping:
+                        for worker in pool.idle():
+                            if not queue:
+                                break
+                            num, job_overrides = queue.popleft()
+                            # The parent validated this job; drop its composed copy (the worker composes its own).
+                            self.compose((num, job_overrides))
+                            self.announce((num, job_overrides))
+                            attempts[num] += 1
+                            self.record_start((num, job_overrides), worker=worker.name, slot=worker.slot.label)
+                            pool.submit(worker, num, list(job_overrides))
+                    elif not pool.running():
+                        break
+                    progress.update(running=len(pool.running()))
+                    ended = pool.poll(timeout=0.2 if (stopping or tails is not None) else 1.0)
+                    if tails is not None:
+                        tails.pump([*pool.running(), *ended])
+                    for done in ended:
+                        if done.status in (Status.CRASHED, Status.TIMEOUT) and attempts[done.num] <= self.retries:
+                            self.job_log.warning(f"#{done.num} {done.message}; retrying")
+                            queue.appendleft((done.num, overrides[done.num]))
+                            continue
+                        self._finish(done, overrides, results, failed, progress)
+                        if self.fail_fast and done.status is not Status.SUCCEEDED:
+                            stopping = True
+        finally:
+            if not self.keep_workers or interrupts.count:
+                self.close()
+        if failed:
+            print(format_summary(failed, len(jobs)), file=sys.stderr, flush=True)
+        if interrupts.count:
+            raise KeyboardInterrupt
+        # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
+        return [results.get(num) or _not_run(num, overrides[num]) for num, _ in jobs]
+
+    def _finish(self, done: Finished, overrides: dict[int, list[str]], results: dict[int, JobReturn],
+                failed: list[FailedJob], progress: Progress) -> None:
+        outcome = done.outcome
+        ret = JobResult(overrides=overrides[done.num], status=JobStatus.FAILED)
+        value: Any = None
+        if outcome is not None:
+            ret.task_name = outcome.task_name
+            ret.working_dir = outcome.working_dir
+            if outcome.completed:
+                ret.status = JobStatus.COMPLETED
+                ret.return_value = value = outcome.return_value
+            else:
+                ret.return_value = outcome.exception
+        else:
+            ret.return_value = _LOST[done.status](f"job #{done.num}: {done.message}")
+        self._attach_configs(ret, done)
+        error = None
+        if done.status is not Status.SUCCEEDED:
+            error = (outcome.traceback if outcome is not None else None) or done.message
+            failed.append(FailedJob(done.num, overrides[done.num], done.status, done.output_dir, error or ""))
+        self.record_end(done.num, done.status, directory=done.output_dir, value=value, error=error)
+        results[done.num] = ret
+        progress.finished(done.num, done.status, done.duration, value, overrides[done.num])
+
+    def _attach_configs(self, ret: JobResult, done: Finished) -> None:
+        """``cfg`` and ``hydra_cfg`` of the job, composed again in the parent only if read."""
+        loader, config = self.loader, self.config
+        assert loader is not None and config is not None
+        overrides, num, output_dir = list(ret.overrides or []), done.num, done.output_dir
+
+        def composed() -> Any:
+            job = loader.compose_job(config, overrides, job_num=num)
+            job.set_output_dir(output_dir)
+            return job
+
+        ret.set_cfg_factory(lambda: composed().task_config())
+        ret.set_hydra_cfg_factory(lambda: _snapshot(composed()))
+
+
+def _snapshot(job: Any) -> Any:
+    return job.template.snapshot_hydra_root(job.fields, job.full)
+
+
+def _not_run(num: int, overrides: list[str]) -> JobReturn:
+    return JobResult(
+        overrides=overrides, status=JobStatus.FAILED, _return_value=JobInterrupted(f"job #{num} was not run")
+    )
+
+
+class _InterruptCounter:
+    """Counts Ctrl-C presses while a sweep runs, instead of raising at an arbitrary point."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._previous: Any = None
+
+    def __enter__(self) -> _InterruptCounter:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.count == 1:
+            print("\nInterrupted: no new jobs will start; running jobs finish (Ctrl-C again to stop them).",
+                  file=sys.stderr, flush=True)
+
+
+class _Tails:
+    """``--stream``: what running jobs write to their console.log, prefixed with the job number."""
+
+    def __init__(self) -> None:
+        self.offsets: dict[str, int] = {}
+
+    def pump(self, jobs: Sequence[Any]) -> None:
+        for job in running:
+            if job.output_dir is None:
+                continue
+            path = os.path.join(job.output_dir, CONSOLE_LOG)
+            try:
+                with open(path, "rb") as file:
+                    file.seek(self.offsets.get(path, 0))
+                    data = file.read()
+            except OSError:
+                continue
+            complete = data[: data.rfind(b"\n") + 1]
+            if complete:
+                self.offsets[path] = self.offsets.get(path, 0) + len(complete)
+                for line in complete.decode(errors="replace").splitlines():
+                    print(f"[#{job.num}] {line}", flush=True)

@@ -1,0 +1,257 @@
+"""The parent's side of the pool: worker processes, one per slot, and what happens to them.
+
+:class:`WorkerPool` starts the workers, hands a job to an idle one, and turns what it
+sees into :class:`Finished` events: a job's outcome, a worker that died under its job
+(crashed), or a job that ran past its deadline (its worker's process group is killed).
+A worker that is lost is replaced at once by a fresh one in the same slot.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any, Optional, Sequence
+
+from hydra_runner.journal import Status
+from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
+from hydra_runner.launchers.pool._slots import Slot
+
+__all__ = ["Finished", "PoolError", "WorkerPool"]
+
+_WORKER_CODE = "from hydra_runner.launchers.pool._worker import main; main()"
+
+
+class PoolError(RuntimeError):
+    """The pool cannot run jobs at all (a worker failed to start)."""
+
+
+@dataclass
+class Running:
+    num: int
+    overrides: list[str]
+    started: float
+    output_dir: Optional[str] = None
+
+
+@dataclass
+class Finished:
+    num: int
+    status: Status
+    outcome: Optional[JobOutcome]
+    output_dir: Optional[str]
+    duration: float
+    message: str = ""
+
+
+@dataclass
+class _Worker:
+    slot: Slot
+    proc: subprocess.Popen[bytes]
+    inbox: Connection  # the parent reads
+    outbox: Connection  # the parent writes
+    ready: bool = False
+    job: Optional[Running] = None
+    name: str = field(default="")
+
+
+class WorkerPool:
+    def __init__(self, slots: Sequence[Slot], bootstrap: Bootstrap, setup: WorkerSetup,
+                 *, timeout: Optional[float] = None) -> None:
+        self.slots = list(slots)
+        self.bootstrap = bootstrap
+        self.setup_bytes = pickle.dumps(setup)
+        self.timeout = timeout
+        self.workers: list[_Worker] = []
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        # Start every process before feeding any: they boot in parallel.
+        self.workers = [self._spawn(slot) for slot in self.slots]
+        for worker in self.workers:
+            self._feed(worker)
+
+    def _spawn(self, slot: Slot) -> _Worker:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        env = dict(os.environ, **slot.environment())
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_CODE, str(to_worker_r), str(from_worker_w)],
+            pass_fds=(to_worker_r, from_worker_w),
+            env=env,
+            cwd=self.bootstrap.cwd,
+            # Its own session: Ctrl-C in the terminal reaches the parent only, and a job's
+            # timeout kills the worker's whole process group (the job's children too).
+            start_new_session=True,
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        return _Worker(
+            slot=slot,
+            proc=proc,
+            inbox=Connection(from_worker_r, writable=False),
+            outbox=Connection(to_worker_w, readable=False),
+            name=f"worker {slot.index} (pid {proc.pid})",
+        )
+
+    def _feed(self, worker: _Worker) -> None:
+        worker.outbox.send(self.bootstrap)
+        worker.outbox.send_bytes(self.setup_bytes)
+
+    def wait_ready(self) -> None:
+        """Block until every worker has imported the task (raises PoolError if one cannot)."""
+        while not all(w.ready for w in self.workers):
+            pending = [w for w in self.workers if not w.ready]
+            for conn in wait([w.inbox for w in pending]):
+                worker = next(w for w in pending if w.inbox is conn)
+                self._handle_message(worker, [])
+
+    def close(self, *, kill: bool = False) -> None:
+        for worker in self.workers:
+            if not kill and worker.job is None:
+                try:
+                    worker.outbox.send(("stop",))
+                except OSError:
+                    pass
+            else:
+                self._kill(worker)
+        deadline = time.monotonic() + 5
+        for worker in self.workers:
+            try:
+                worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._kill(worker)
+                worker.proc.wait()
+            worker.inbox.close()
+            worker.outbox.close()
+        self.workers = []
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def idle(self) -> list[_Worker]:
+        return [w for w in self.workers if w.ready and w.job is None]
+
+    def running(self) -> list[Running]:
+        return [w.job for w in self.workers if w.job is not None]
+
+    def submit(self, worker: _Worker, num: int, overrides: list[str]) -> None:
+        assert worker.ready and worker.job is None
+        worker.job = Running(num=num, overrides=list(overrides), started=time.monotonic())
+        worker.outbox.send(("job", num, list(overrides)))
+
+    def poll(self, timeout: float) -> list[Finished]:
+        """Wait up to ``timeout`` seconds for something to happen; return the jobs that ended."""
+        finished: list[Finished] = []
+        busy_or_booting = [w for w in self.workers if w.job is not None or not w.ready]
+        if not busy_or_booting:
+            return finished
+        timeout = min(timeout, self._time_to_next_deadline())
+        for conn in wait([w.inbox for w in busy_or_booting], timeout=max(0.0, timeout)):
+            worker = next(w for w in busy_or_booting if w.inbox is conn)
+            self._handle_message(worker, finished)
+        self._enforce_deadlines(finished)
+        return finished
+
+    def kill_running(self) -> list[Finished]:
+        """Stop every running job now (second Ctrl-C); their workers are replaced."""
+        finished: list[Finished] = []
+        for worker in list(self.workers):
+            if worker.job is not None:
+                job = worker.job
+                self._replace(worker)
+                finished.append(self._ended(job, Status.INTERRUPTED, None, "interrupted"))
+        return finished
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _handle_message(self, worker: _Worker, finished: list[Finished]) -> None:
+        try:
+            message: Any = worker.inbox.recv()
+        except (EOFError, OSError):
+            self._lost(worker, finished)
+            return
+        kind = message[0]
+        if kind == "ready":
+            worker.ready = True
+        elif kind == "started" and worker.job is not None:
+            worker.job.output_dir = message[2]
+        elif kind == "done" and worker.job is not None:
+            job, worker.job = worker.job, None
+            outcome: JobOutcome = message[1]
+            status = Status.SUCCEEDED if outcome.completed else Status.FAILED
+            finished.append(self._ended(job, status, outcome, ""))
+        elif kind == "init_failed":
+            self.close(kill=True)
+            raise PoolError(f"a worker could not set up the task:\n{message[1]}")
+
+    def _lost(self, worker: _Worker, finished: list[Finished]) -> None:
+        code = worker.proc.wait()
+        job = worker.job
+        if job is None and not worker.ready:
+            self.close(kill=True)
+            raise PoolError(f"a worker exited with code {code} while starting")
+        self._replace(worker)
+        if job is not None:
+            finished.append(self._ended(job, Status.CRASHED, None, _describe_exit(code)))
+
+    def _time_to_next_deadline(self) -> float:
+        if self.timeout is None:
+            return float("inf")
+        starts = [w.job.started for w in self.workers if w.job is not None]
+        if not starts:
+            return float("inf")
+        return min(starts) + self.timeout - time.monotonic()
+
+    def _enforce_deadlines(self, finished: list[Finished]) -> None:
+        if self.timeout is None:
+            return
+        now = time.monotonic()
+        for worker in list(self.workers):
+            job = worker.job
+            if job is not None and now - job.started >= self.timeout:
+                self._replace(worker)
+                finished.append(self._ended(job, Status.TIMEOUT, None, f"timed out after {self.timeout:g} s"))
+
+    def _replace(self, worker: _Worker) -> None:
+        self._kill(worker)
+        worker.proc.wait()
+        worker.inbox.close()
+        worker.outbox.close()
+        fresh = self._spawn(worker.slot)
+        self._feed(fresh)
+        self.workers[self.workers.index(worker)] = fresh
+
+    @staticmethod
+    def _kill(worker: _Worker) -> None:
+        try:
+            os.killpg(worker.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    @staticmethod
+    def _ended(job: Running, status: Status, outcome: Optional[JobOutcome], message: str) -> Finished:
+        output_dir = outcome.output_dir if outcome is not None and outcome.output_dir else job.output_dir
+        return Finished(
+            num=job.num,
+            status=status,
+            outcome=outcome,
+            output_dir=output_dir,
+            duration=time.monotonic() - job.started,
+            message=message,
+        )
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the job's process was killed by {name}"
+    return f"the job's process exited with code {code}"

@@ -1,0 +1,81 @@
+"""What the pool's parent and its workers say to each other over a pipe."""
+
+from __future__ import annotations
+
+import pickle
+import traceback
+from dataclasses import dataclass
+from typing import Any, Optional
+
+__all__ = ["Bootstrap", "JobOutcome", "WorkerSetup", "RemoteError"]
+
+
+@dataclass
+class Bootstrap:
+    """Sent first, as plain data: what a worker needs before it can unpickle anything else."""
+
+    sys_path: list[str]
+    argv: list[str]
+    cwd: str
+    main_file: Optional[str]
+
+
+@dataclass
+class WorkerSetup:
+    """Sent once after the bootstrap: everything jobs share."""
+
+    task_ref: Any
+    config: Any
+    loader: Any
+    singleton_state: Any
+    task_name: str
+
+
+class RemoteError(Exception):
+    """A job's exception that could not be sent back as itself."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(f"{type_name}: {message}")
+        self.type_name = type_name
+
+
+@dataclass
+class JobOutcome:
+    num: int
+    completed: bool
+    return_value: Any = None
+    #: The exception, pickled when it pickles, else a RemoteError naming it.
+    exception: Optional[BaseException] = None
+    traceback: Optional[str] = None
+    task_name: Optional[str] = None
+    working_dir: Optional[str] = None
+    output_dir: Optional[str] = None
+
+    @classmethod
+    def failed(cls, num: int, exc: BaseException, **fields: Any) -> JobOutcome:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return cls(num=num, completed=False, exception=_sendable(exc), traceback=text, **fields)
+
+    def value_not_sendable(self, error: Exception) -> JobOutcome:
+        """This outcome as a failure: its return value could not be pickled."""
+        err = RemoteError(
+            type(error).__name__,
+            f"the job's return value ({type(self.return_value).__name__}) cannot be sent back: {error}",
+        )
+        return JobOutcome(
+            num=self.num,
+            completed=False,
+            exception=err,
+            traceback=str(err),
+            task_name=self.task_name,
+            working_dir=self.working_dir,
+            output_dir=self.output_dir,
+        )
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RemoteError(type(exc).__name__, str(exc))

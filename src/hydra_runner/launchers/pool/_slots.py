@@ -1,0 +1,117 @@
+"""Which GPUs the machine has and how worker slots share them.
+
+Each worker of the pool is one slot: it is started with ``CUDA_VISIBLE_DEVICES`` naming
+exactly its GPUs and keeps them for life, so no GPU ever serves two jobs at once and the
+variable is set before the task's code can initialise CUDA.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence, Union
+
+from hydra_runner.errors import UsageError
+
+__all__ = ["Slot", "detect_gpus", "parse_gpus", "plan_slots"]
+
+
+@dataclass(frozen=True)
+class Slot:
+    index: int
+    gpus: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"slot {self.index}" + (f" (GPU {','.join(self.gpus)})" if self.gpus else "")
+
+    def environment(self) -> dict[str, str]:
+        """Variables a worker of this slot starts with."""
+        return {"CUDA_VISIBLE_DEVICES": ",".join(self.gpus)} if self.gpus else {}
+
+
+def parse_gpus(text: str) -> tuple[str, ...]:
+    """``"0,1,3"`` as device ids; ``""`` or ``"none"`` means no GPU."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    ids = tuple(part.strip() for part in text.split(","))
+    bad = [part for part in ids if not part or not (part.isdigit() or part.startswith(("GPU-", "MIG-")))]
+    if bad or len(set(ids)) != len(ids):
+        problem = f"'{bad[0]}' is not a GPU id" if bad else "a GPU is listed twice"
+        raise UsageError(
+            f"invalid GPU list '{text}': {problem}",
+            fix="give device indices separated by commas, e.g. --gpus 0,1,3 (or --gpus none)",
+        )
+    return ids
+
+
+def detect_gpus(environ: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
+    """``CUDA_VISIBLE_DEVICES`` when set, else what ``nvidia-smi`` lists, else none."""
+    environ = os.environ if environ is None else environ
+    visible = environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        # CUDA ignores everything from the first invalid entry on; "-1" hides all devices.
+        ids = []
+        for part in visible.split(","):
+            part = part.strip()
+            if not part or part.startswith("-"):
+                break
+            ids.append(part)
+        return tuple(ids)
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return ()
+    try:
+        out = subprocess.run(
+            [smi, "--query-gpu=index", "--format=csv,noheader"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(line.strip() for line in out.stdout.splitlines() if line.strip().isdigit())
+
+
+def plan_slots(
+    n_jobs: Union[int, str, None],
+    *,
+    gpus: Sequence[str],
+    gpus_per_job: int = 0,
+    cpus_per_job: int = 1,
+    cpu_count: Optional[int] = None,
+) -> list[Slot]:
+    """The pool's slots: ``n_jobs`` of them (``"auto"``: as many as the machine holds)."""
+    if gpus_per_job < 0 or cpus_per_job < 1:
+        raise UsageError(
+            f"invalid slot size: gpus_per_job={gpus_per_job}, cpus_per_job={cpus_per_job}",
+            fix="use gpus_per_job >= 0 and cpus_per_job >= 1",
+        )
+    cpus = cpu_count or os.cpu_count() or 1
+    capacity = max(1, cpus // cpus_per_job)
+    if gpus_per_job:
+        capacity = len(gpus) // gpus_per_job
+        if capacity == 0:
+            raise UsageError(
+                f"each job asks for {gpus_per_job} GPU(s) but {len(gpus)} {'is' if len(gpus) == 1 else 'are'} available"
+                + (f" ({','.join(gpus)})" if gpus else ""),
+                fix="lower gpus_per_job, or name the GPUs to use with --gpus 0,1,...",
+            )
+    if n_jobs in (None, "auto", "-1", -1):
+        count = capacity
+    else:
+        try:
+            count = int(n_jobs)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            count = 0
+        if count < 1:
+            raise UsageError(f"invalid number of jobs '{n_jobs}'", fix="use -j N with N >= 1, or -j auto")
+        if gpus_per_job and count > capacity:
+            raise UsageError(
+                f"{count} parallel jobs with {gpus_per_job} GPU(s) each need {count * gpus_per_job} GPUs,"
+                f" but {len(gpus)} are available ({','.join(gpus)})",
+                fix=f"use -j {capacity} or fewer (or -j auto)",
+            )
+    return [
+        Slot(index=i, gpus=tuple(gpus[i * gpus_per_job : (i + 1) * gpus_per_job]) if gpus_per_job else ())
+        for i in range(count)
+    ]

@@ -1,0 +1,197 @@
+"""A pool worker: a warm process that runs one job at a time and comes back clean.
+
+Started once per slot by :mod:`._pool` (``python -c`` calling :func:`main` with the pipe
+ends), it imports the task once, then loops: receive a job, compose it with its own
+caching loader, run it with ``run_composed_job`` while its output goes to the job's
+``console.log``, send the outcome back, and restore everything the job may have changed
+(environment, cwd, ``sys.argv``/``sys.path``, logging, Hydra's singletons, resolvers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import ctypes
+import os
+import signal
+import sys
+from multiprocessing.connection import Connection
+from typing import Any, Iterator, Optional
+
+from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
+
+__all__ = ["CONSOLE_LOG", "main"]
+
+CONSOLE_LOG = "console.log"
+
+
+def _die_with_parent() -> None:
+    # Linux: the kernel kills this worker when the process that started it dies.
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+@contextlib.contextmanager
+def _output_to(path: str) -> Iterator[None]:
+    """Send this process's stdout and stderr (file descriptors included) to ``path``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (fd, *saved):
+            os.close(f)
+
+
+class _Baseline:
+    """The process state right after set-up, put back after every job."""
+
+    def __init__(self) -> None:
+        from omegaconf.basecontainer import BaseContainer
+
+        from hydra_runner import _compat
+
+        self.environ = dict(os.environ)
+        self.cwd = os.getcwd()
+        self.argv = list(sys.argv)
+        self.path = list(sys.path)
+        self.singletons = _compat.singleton_instances()
+        self.singleton_ids = self._singleton_ids()
+        self.resolvers = dict(BaseContainer._resolvers)
+
+    @staticmethod
+    def _singleton_ids() -> Any:
+        from hydra.core.config_store import ConfigStore
+        from hydra.core.singleton import Singleton
+
+        def walk(node: Any) -> Any:
+            return {k: walk(v) if isinstance(v, dict) else id(v) for k, v in node.items()}
+
+        return set(Singleton._instances), walk(ConfigStore.instance().repo)
+
+    def restore(self) -> None:
+        from omegaconf.basecontainer import BaseContainer
+
+        from hydra_runner import _compat
+
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        if os.getcwd() != self.cwd:
+            os.chdir(self.cwd)
+        sys.argv[:] = self.argv
+        sys.path[:] = self.path
+        if self._singleton_ids() != self.singleton_ids:
+            _compat.restore_singleton_instances(copy.deepcopy(self.singletons))
+            self.singleton_ids = self._singleton_ids()
+        if BaseContainer._resolvers != self.resolvers:
+            BaseContainer._resolvers = dict(self.resolvers)
+
+
+class _Worker:
+    def __init__(self, setup: WorkerSetup, conn: Connection) -> None:
+        from hydra._internal.callbacks import Callbacks
+        from hydra.core.global_hydra import GlobalHydra
+        from hydra.types import HydraContext
+
+        from hydra_runner import _compat
+        from hydra_runner.launchers._run_job import resolved_logging
+
+        _compat.setup_globals()
+        _compat.restore_singleton_instances(setup.singleton_state)
+        self.task_function = setup.task_ref.load()
+        self.config = setup.config
+        self.loader = setup.loader
+        GlobalHydra.instance().clear()
+        GlobalHydra.instance().initialize(_compat.Hydra(task_name=setup.task_name, config_loader=self.loader))
+        self.hydra_context = HydraContext(config_loader=self.loader, callbacks=Callbacks(self.config))
+        self.hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
+        self.conn = conn
+        self.output_dir: Optional[str] = None
+        self.baseline = _Baseline()
+
+    def _capture(self, num: int) -> Any:
+        @contextlib.contextmanager
+        def capture(output_dir: str) -> Iterator[None]:
+            self.output_dir = output_dir
+            self.conn.send(("started", num, output_dir))
+            with _output_to(os.path.join(output_dir, CONSOLE_LOG)):
+                yield
+
+        return capture
+
+    def run(self, num: int, overrides: list[str]) -> JobOutcome:
+        from hydra.core.utils import JobStatus
+
+        from hydra_runner.launchers._run_job import run_composed_job
+
+        self.output_dir = None
+        try:
+            job = self.loader.compose_job(self.config, overrides, job_num=num)
+            ret = run_composed_job(
+                job,
+                task_function=self.task_function,
+                hydra_context=self.hydra_context,
+                job_dir_key="hydra.sweep.dir",
+                job_subdir_key="hydra.sweep.subdir",
+                capture_output=self._capture(num),
+            )
+        except Exception as e:
+            return JobOutcome.failed(num, e, output_dir=self.output_dir)
+        fields = dict(task_name=ret.task_name, working_dir=ret.working_dir, output_dir=self.output_dir)
+        if ret.status == JobStatus.COMPLETED:
+            return JobOutcome(num=num, completed=True, return_value=ret._return_value, **fields)
+        return JobOutcome.failed(num, ret._return_value, **fields)
+
+    def reset(self) -> None:
+        from hydra_runner import _compat
+
+        if self.hydra_logging is not None:
+            _compat.configure_logging_dict(copy.deepcopy(self.hydra_logging), self.config.hydra.verbose)
+        self.baseline.restore()
+
+
+def main() -> None:
+    _die_with_parent()
+    # Ctrl-C is the parent's to handle: it decides whether running jobs finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    inbox = Connection(int(sys.argv[1]), writable=False)
+    outbox = Connection(int(sys.argv[2]), readable=False)
+    boot: Bootstrap = inbox.recv()
+    sys.path[:] = boot.sys_path
+    sys.argv[:] = boot.argv
+    os.chdir(boot.cwd)
+    if boot.main_file is not None:
+        from hydra_runner.launchers._task_ref import _load_main
+
+        _load_main(boot.main_file)
+    try:
+        worker = _Worker(inbox.recv(), outbox)
+    except BaseException as e:
+        outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback))
+        return
+    outbox.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = inbox.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "stop":
+            return
+        _, num, overrides = message
+        outcome = worker.run(num, overrides)
+        try:
+            outbox.send(("done", outcome))
+        except Exception as e:  # the return value or exception does not pickle
+            outbox.send(("done", outcome.value_not_sendable(e)))
+        worker.reset()
