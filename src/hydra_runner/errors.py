@@ -19,6 +19,7 @@ __all__ = [
     "JobInterrupted",
     "JobLost",
     "JobTimedOut",
+    "SweepFailed",
     "TargetError",
     "UsageError",
 ]
@@ -78,3 +79,19 @@ class JobInterrupted(JobLost):
     """The job was stopped by a second Ctrl-C."""
 
     status = "interrupted"
+
+
+class SweepFailed(HydraRunnerError):
+    """Some jobs of a sweep did not succeed (the others ran to the end)."""
+
+    exit_code = 1
+
+    def __init__(self, failed: list, *, total: int, sweep_dir: str) -> None:  # type: ignore[type-arg]
+        super().__init__(
+            f"{len(failed)} of {total} jobs did not succeed (summary above)",
+            fix=f"see each job's console.log; `hydra-runner results {sweep_dir}` lists them, "
+            f"`hydra-runner resume {sweep_dir}` runs them again",
+        )
+        self.failed = failed
+        self.total = total
+        self.sweep_dir = sweep_dir

@@ -12,6 +12,7 @@ import click
 
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
+from hydra_runner.cli.resume import resume_command
 from hydra_runner.cli.run import multirun_command, run_command
 
 __all__ = ["cli", "main"]
@@ -23,6 +24,8 @@ Examples:
   hydra-runner run src/train.py --cfg job         print the composed config
   hydra-runner multirun src.train lr=0.1,0.01 model=a,b
   hydra-runner multirun src.train lr=0.1,0.01 --dry-run
+  hydra-runner multirun src.train 'seed=range(8)' -j 4    4 jobs at a time
+  hydra-runner resume                             finish the latest sweep
   hydra-runner run pkg.tasks:fit --config-path conf --config-name train
 """
 
@@ -45,6 +48,7 @@ def cli() -> None:
 
 cli.add_command(run_command)
 cli.add_command(multirun_command)
+cli.add_command(resume_command)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Optional
 
 import click
@@ -26,6 +27,15 @@ def _app_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "--info", "-i", type=click.Choice(INFO_CHOICES), is_flag=False, flag_value="all",
             help="Print information about the app (where configs come from, defaults, plugins) and exit.",
         ),
+        click.option("--jobs", "-j", "n_jobs", metavar="N|auto",
+                     help="Run jobs in N parallel worker processes (auto: one per free CPU/GPU slot)."),
+        click.option("--gpus", metavar="IDS", help="GPUs the workers may use, e.g. 0,1,3 (default: as CUDA sees them)."),
+        click.option("--gpus-per-job", type=int, help="GPUs each job gets (its CUDA_VISIBLE_DEVICES)."),
+        click.option("--cpus-per-job", type=int, help="CPU cores each job counts for when sizing -j auto."),
+        click.option("--timeout", type=float, metavar="SECONDS", help="Kill a job that runs longer (worker processes)."),
+        click.option("--retries", type=int, help="Run a crashed or timed-out job again, up to N times."),
+        click.option("--fail-fast", is_flag=True, help="Start no new job after the first failure."),
+        click.option("--stream", is_flag=True, help="Also print each job's output, prefixed with its number."),
         click.option("--no-venv", is_flag=True, help="Do not switch to the project's .venv interpreter."),
         click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks."),
     ]
@@ -50,6 +60,7 @@ def _execute(
     info: Optional[str],
     no_venv: bool,
     verbose: bool,
+    **launcher_options: Any,
 ) -> int:
     from hydra_runner.cli._venv import reexec_in_project_venv
 
@@ -65,7 +76,7 @@ def _execute(
     app = load_app(
         target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
     )
-    args = list(overrides)
+    args = list(overrides) + pool_overrides(multirun=multirun, **launcher_options)
     if cfg_type is not None:
         app.show_cfg(args, cfg_type, package, resolve)
         return 0
@@ -80,8 +91,53 @@ def _execute(
 
         print_job_preview(app.job_preview(args))
         return 0
+    from hydra_runner.journal import set_command
+
+    set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
     result = app.run(args, multirun=multirun)
     return 0 if result is not None else 1
+
+
+def pool_overrides(
+    *,
+    multirun: bool,
+    n_jobs: Optional[str] = None,
+    gpus: Optional[str] = None,
+    gpus_per_job: Optional[int] = None,
+    cpus_per_job: Optional[int] = None,
+    timeout: Optional[float] = None,
+    retries: Optional[int] = None,
+    fail_fast: bool = False,
+    stream: bool = False,
+) -> list[str]:
+    """The pool flags as the Hydra overrides they stand for (the CLI adds nothing Hydra cannot say)."""
+    from hydra_runner.errors import UsageError
+
+    values = {
+        "gpus": None if gpus is None else f"'{gpus}'",
+        "gpus_per_job": gpus_per_job,
+        "cpus_per_job": cpus_per_job,
+        "timeout": timeout,
+        "retries": retries,
+        "fail_fast": "true" if fail_fast else None,
+        "stream": "true" if stream else None,
+    }
+    given = {key: value for key, value in values.items() if value is not None}
+    if n_jobs is None and not given:
+        return []
+    if not multirun:
+        flags = ["-j"] * (n_jobs is not None) + [f"--{key.replace('_', '-')}" for key in given]
+        raise UsageError(
+            f"{', '.join(flags)} only apply to sweeps (worker processes run the jobs of a multirun)",
+            fix="use hydra-runner multirun (or run -m)",
+        )
+    from hydra_runner.launchers.pool._slots import parse_gpus, parse_n_jobs
+
+    if gpus is not None:
+        parse_gpus(gpus)  # fail before anything runs
+    if n_jobs is not None:
+        given["n_jobs"] = parse_n_jobs(n_jobs)
+    return ["hydra/launcher=runner_pool", *(f"hydra.launcher.{key}={value}" for key, value in given.items())]
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True})

@@ -127,6 +127,10 @@ class CachingConfigLoader(ConfigLoaderImpl):
         job = self.compose_job(master_config, sweep_overrides)
         self._validated[self._validation_key(master_config, sweep_overrides)] = job
 
+    def forget_validated(self) -> None:
+        """Drop jobs composed for validation that no launcher asked for (skipped or never run)."""
+        self._validated.clear()
+
     @staticmethod
     def _validation_key(master_config: DictConfig, sweep_overrides: Sequence[str]) -> tuple[Any, ...]:
         # The master config object itself: jobs validated for one sweep serve only that sweep.

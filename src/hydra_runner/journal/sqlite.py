@@ -17,9 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-__all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepJournal", "encode_value"]
+__all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepBusy", "SweepJournal", "encode_value"]
 
 JOURNAL_FILE = "journal.sqlite"
+_LOCK_FILE = ".journal.lock"
+
+
+class SweepBusy(RuntimeError):
+    """The sweep is being run by another process."""
+
+    def __init__(self, sweep_dir: Path) -> None:
+        super().__init__(f"the sweep in {sweep_dir} is running in another process")
+        self.sweep_dir = sweep_dir
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweep (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -132,6 +141,7 @@ class SweepJournal:
             raise FileNotFoundError(f"no sweep journal at {self.path}")
         if create:
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_fd: Optional[int] = None
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
         if create:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -155,6 +165,45 @@ class SweepJournal:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- who runs the sweep ------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        """Mark this process as the one running the sweep, until it closes the journal or dies.
+
+        An OS file lock: the kernel releases it when the process ends, even by SIGKILL.
+        """
+        import fcntl
+
+        if self._lock_fd is not None:
+            return
+        fd = os.open(self.sweep_dir / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SweepBusy(self.sweep_dir) from None
+        self._lock_fd = fd
+
+    def is_running_elsewhere(self) -> bool:
+        """Whether another process holds the sweep (it is running now)."""
+        import fcntl
+
+        path = self.sweep_dir / _LOCK_FILE
+        if self._lock_fd is not None or not path.exists():
+            return False
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
 
     def __enter__(self) -> SweepJournal:
         return self

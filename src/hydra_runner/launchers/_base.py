@@ -22,7 +22,7 @@ from hydra_runner import _compat
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import UsageError
-from hydra_runner.journal import Status, SweepJournal, describe_sweep, register_sweep
+from hydra_runner.journal import Status, SweepBusy, SweepJournal, describe_sweep, register_sweep
 from hydra_runner.journal.resume import resuming
 from hydra_runner.results import JobResult
 
@@ -46,6 +46,15 @@ class RunnerLauncher(Launcher, ABC):
 
     #: The logger announcing launches and jobs.
     job_log = _BASIC_LAUNCHER_LOG
+
+    #: Whether a failed job leaves the launcher able to go on (then a sweep does not stop).
+    isolates_failures = False
+
+    #: Keep resources (worker processes) between launches; the sweeper sets this.
+    keep_workers = False
+
+    def close(self) -> None:
+        """Release what the launcher holds between launches."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,7 +85,11 @@ class RunnerLauncher(Launcher, ABC):
         done = self._already_succeeded(jobs) if resuming(journal.sweep_dir) else {}
         todo = [job for job in jobs if job[0] not in done]
         self.job_log.info(f"Launching {len(todo)} jobs {self.where(len(todo))}")
-        ran = dict(zip((num for num, _ in todo), self._launch(todo)))
+        try:
+            ran = dict(zip((num for num, _ in todo), self._launch(todo)))
+        finally:
+            assert self.loader is not None
+            self.loader.forget_validated()
         return [done[num] if num in done else ran[num] for num, _ in jobs]
 
     # -- for backends ----------------------------------------------------------------------
@@ -104,6 +117,13 @@ class RunnerLauncher(Launcher, ABC):
             self.journal = SweepJournal.create(
                 sweep_dir, describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
             )
+            try:
+                self.journal.acquire()
+            except SweepBusy:
+                raise UsageError(
+                    f"the sweep in {sweep_dir} is being run by another process",
+                    fix="wait for it to finish, or give this sweep its own hydra.sweep.dir",
+                ) from None
             if created:
                 register_sweep(Path.cwd(), sweep_dir)
         return self.journal

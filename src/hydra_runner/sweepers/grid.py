@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner.composition.loader import CachingConfigLoader
+from hydra_runner.errors import SweepFailed
 
 __all__ = ["GridSweeper"]
 
 
 class GridSweeper(BasicSweeper):
-    """``BasicSweeper`` itself, with its launcher chosen by hydra-runner and cheap validation.
+    """``BasicSweeper``, with its launcher chosen by hydra-runner, cheap validation and a journal.
 
     BasicSweeper composes every job of a batch up front to fail early; with the caching
-    loader that check reuses the templates the launcher composes from.
+    loader that check reuses the templates the launcher composes from. Every job of every
+    batch is entered in the sweep journal before the first runs, so ``resume`` knows about
+    jobs that never started. With a launcher that isolates failures (the process pool), a
+    failed job does not stop later batches: the sweep ends with :class:`SweepFailed`.
     """
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
@@ -35,3 +42,39 @@ class GridSweeper(BasicSweeper):
             return
         for overrides in batch:
             loader.validate_job(self.config, list(overrides))
+
+    def sweep(self, arguments: list[str]) -> Any:
+        from hydra_runner.launchers import RunnerLauncher
+
+        assert self.config is not None and self.launcher is not None and self.hydra_context is not None
+        launcher = self.launcher
+        if not isinstance(launcher, RunnerLauncher):
+            return super().sweep(arguments)
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]),
+                                              self.max_batch_size)
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        numbered = [job for batch in self.overrides for job in batch]
+        launcher.open_journal().add_jobs(enumerate(numbered))
+        isolates = launcher.isolates_failures
+        launcher.keep_workers = len(self.overrides) > 1
+        returns: list[Sequence[JobReturn]] = []
+        initial_job_idx = 0
+        try:
+            while not self.is_done():
+                batch = self.get_job_batch()
+                self.validate_batch_is_legal(batch)
+                results = launcher.launch(batch, initial_job_idx=initial_job_idx)
+                initial_job_idx += len(batch)
+                returns.append(results)
+                if not isolates:
+                    for r in results:
+                        _ = r.return_value  # raises the job's exception, as BasicSweeper does
+        finally:
+            launcher.close()
+        failed = [r for batch in returns for r in batch if r.status != JobStatus.COMPLETED]
+        if failed:
+            raise SweepFailed(failed, total=initial_job_idx, sweep_dir=str(sweep_dir))
+        return returns

@@ -37,6 +37,8 @@ _LOST = {Status.CRASHED: JobCrashed, Status.TIMEOUT: JobTimedOut, Status.INTERRU
 class ProcessPoolLauncher(RunnerLauncher):
     """Runs a sweep's jobs in parallel worker processes (``hydra/launcher=runner_pool``)."""
 
+    isolates_failures = True
+
     def __init__(
         self,
         n_jobs: Union[int, str, None] = "auto",
@@ -47,7 +49,6 @@ class ProcessPoolLauncher(RunnerLauncher):
         retries: int = 0,
         fail_fast: bool = False,
         stream: bool = False,
-        keep_workers: bool = False,
     ) -> None:
         super().__init__()
         self.n_jobs = n_jobs
@@ -58,8 +59,6 @@ class ProcessPoolLauncher(RunnerLauncher):
         self.retries = int(retries or 0)
         self.fail_fast = bool(fail_fast)
         self.stream = bool(stream)
-        #: Keep workers between launches (a sweeper launching several batches sets this).
-        self.keep_workers = keep_workers
         self._pool: Optional[WorkerPool] = None
         self._slots: Optional[list[Slot]] = None
 
@@ -241,7 +240,7 @@ class _Tails:
         self.offsets: dict[str, int] = {}
 
     def pump(self, jobs: Sequence[Any]) -> None:
-        for job in running:
+        for job in jobs:
             if job.output_dir is None:
                 continue
             path = os.path.join(job.output_dir, CONSOLE_LOG)

@@ -15,7 +15,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 from hydra_runner.errors import UsageError
 
-__all__ = ["Slot", "detect_gpus", "parse_gpus", "plan_slots"]
+__all__ = ["Slot", "detect_gpus", "parse_gpus", "parse_n_jobs", "plan_slots"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,19 @@ def parse_gpus(text: str) -> tuple[str, ...]:
             fix="give device indices separated by commas, e.g. --gpus 0,1,3 (or --gpus none)",
         )
     return ids
+
+
+def parse_n_jobs(text: Union[int, str, None]) -> Union[int, str]:
+    """``-j`` as a number of parallel jobs (>= 1) or ``"auto"``."""
+    if text is None or str(text).strip().lower() in ("auto", "-1"):
+        return "auto"
+    try:
+        count = int(str(text).strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise UsageError(f"invalid number of parallel jobs '{text}'", fix="use -j N with N >= 1, or -j auto")
+    return count
 
 
 def detect_gpus(environ: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
@@ -96,21 +109,14 @@ def plan_slots(
                 + (f" ({','.join(gpus)})" if gpus else ""),
                 fix="lower gpus_per_job, or name the GPUs to use with --gpus 0,1,...",
             )
-    if n_jobs in (None, "auto", "-1", -1):
-        count = capacity
-    else:
-        try:
-            count = int(n_jobs)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            count = 0
-        if count < 1:
-            raise UsageError(f"invalid number of jobs '{n_jobs}'", fix="use -j N with N >= 1, or -j auto")
-        if gpus_per_job and count > capacity:
-            raise UsageError(
-                f"{count} parallel jobs with {gpus_per_job} GPU(s) each need {count * gpus_per_job} GPUs,"
-                f" but {len(gpus)} are available ({','.join(gpus)})",
-                fix=f"use -j {capacity} or fewer (or -j auto)",
-            )
+    wanted = parse_n_jobs(n_jobs)
+    count = capacity if wanted == "auto" else int(wanted)
+    if gpus_per_job and count > capacity:
+        raise UsageError(
+            f"{count} parallel jobs with {gpus_per_job} GPU(s) each need {count * gpus_per_job} GPUs,"
+            f" but {len(gpus)} are available ({','.join(gpus)})",
+            fix=f"use -j {capacity} or fewer (or -j auto)",
+        )
     return [
         Slot(index=i, gpus=tuple(gpus[i * gpus_per_job : (i + 1) * gpus_per_job]) if gpus_per_job else ())
         for i in range(count)

@@ -1,0 +1,315 @@
+"""The process-pool launcher, end to end: real worker processes, real crashes, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from hydra_runner.journal import Status, SweepJournal, latest_sweep
+
+from ..conftest import Project
+
+APP = """
+    import ctypes, json, os, signal, sys, time
+    import hydra
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import DictConfig
+
+    # Written once per import: how many times workers imported the task module.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "imports.log"), "a") as f:
+        f.write(f"{os.getpid()} {os.environ.get('CUDA_VISIBLE_DEVICES')}\\n")
+
+    @hydra.main(version_base="1.3", config_path="conf", config_name="config")
+    def main(cfg: DictConfig) -> float:
+        print(f"job {cfg.x} says hello")
+        hc = HydraConfig.get()
+        record = {
+            "x": cfg.x, "pid": os.getpid(), "num": hc.job.num, "output_dir": hc.runtime.output_dir,
+            "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "start": time.time(),
+        }
+        action = cfg.actions.get(f"x{cfg.x}", "ok")
+        if action == "raise":
+            raise ValueError(f"bad x={cfg.x}")
+        if action == "exit":
+            os._exit(3)
+        if action == "sigkill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if action == "segfault":
+            ctypes.string_at(0)
+        if action == "hang":
+            time.sleep(600)
+        if action == "crash_once" and not os.path.exists("crashed_once"):
+            open("crashed_once", "w").close()
+            os._exit(5)
+        time.sleep(cfg.sleep)
+        record["end"] = time.time()
+        with open(os.path.join(hc.runtime.output_dir, "record.json"), "w") as f:
+            json.dump(record, f)
+        with open("successes.log", "a") as f:
+            f.write(f"{cfg.x}\\n")
+        return cfg.x * 10
+
+    if __name__ == "__main__":
+        main()
+"""
+
+CONFIG = """
+    x: 0
+    sleep: 0.0
+    actions: {}
+"""
+
+
+@pytest.fixture
+def app(project: Project) -> Project:
+    return project.write({"app.py": APP, "conf/config.yaml": CONFIG})
+
+
+def _journal(project: Project) -> SweepJournal:
+    sweep = latest_sweep(project.root)
+    assert sweep is not None, "no sweep was recorded"
+    return SweepJournal.open(sweep)
+
+
+def _statuses(project: Project) -> dict[int, Status]:
+    with _journal(project) as journal:
+        return {job.num: job.status for job in journal.jobs()}
+
+
+def _records(project: Project) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(project.root.glob("multirun/*/*/*/record.json"))]
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_jobs_run_on_warm_workers_with_hydra_outputs(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=range(0,6)", "-j", "2")
+    assert r.code == 0, r.err
+    records = _records(app)
+    assert sorted(rec["x"] for rec in records) == list(range(6))
+    assert all(rec["num"] == rec["x"] for rec in records)
+    pids = {rec["pid"] for rec in records}
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids
+    # Imported once by the parent (to find the task) and once per worker, not once per job.
+    imports = (app.root / "imports.log").read_text().split("\n")
+    assert len([line for line in imports if line]) == 1 + len(pids)
+    for rec in records:
+        out = Path(rec["output_dir"])
+        assert (out / ".hydra" / "config.yaml").exists() and (out / ".hydra" / "hydra.yaml").exists()
+        assert f"job {rec['x']} says hello" in (out / "console.log").read_text()
+    with _journal(app) as journal:
+        jobs = journal.jobs()
+        assert [j.status for j in jobs] == [Status.SUCCEEDED] * 6
+        assert [j.value for j in jobs] == [x * 10 for x in range(6)]
+        assert journal.meta["command"][-3:] == ["x=range(0,6)", "-j", "2"]
+    # Not a terminal: one plain progress line per job on stderr.
+    assert r.err.count("succeeded in") == 6
+
+
+@pytest.mark.parametrize(
+    "action, status, message",
+    [
+        ("raise", Status.FAILED, "ValueError: bad x=1"),
+        ("exit", Status.CRASHED, "exited with code 3"),
+        ("sigkill", Status.CRASHED, "killed by SIGKILL"),
+        ("segfault", Status.CRASHED, "killed by SIGSEGV"),
+    ],
+)
+def test_a_failing_job_does_not_stop_the_sweep(app: Project, action: str, status: Status, message: str) -> None:
+    r = app.cli("multirun", "app.py", "x=range(0,4)", "-j", "2", f"+actions.x1={action}")
+    assert r.code == 1
+    assert _statuses(app) == {0: Status.SUCCEEDED, 1: status, 2: Status.SUCCEEDED, 3: Status.SUCCEEDED}
+    assert "1 of 4 jobs did not succeed" in r.err
+    summary = r.err[r.err.index("1 of 4 jobs did not succeed"):]
+    assert "#1" in summary and "x=1" in summary and message in summary
+    assert "multirun/" in summary  # the job's directory
+    with _journal(app) as journal:
+        assert message in (journal.job(1).error or "")
+    assert "Traceback" not in r.err.split("jobs did not succeed")[-1]
+
+
+def test_timeout_kills_the_job_and_its_children(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=0,1", "-j", "2", "--timeout", "2", "+actions.x1=hang")
+    assert r.code == 1
+    assert _statuses(app) == {0: Status.SUCCEEDED, 1: Status.TIMEOUT}
+    assert "timed out after 2 s" in r.err
+
+
+def test_retries_run_a_crashed_job_again(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=0,1", "-j", "1", "--retries", "1", "+actions.x1=crash_once")
+    assert r.code == 0, r.err
+    with _journal(app) as journal:
+        job = journal.job(1)
+        assert job is not None and job.status is Status.SUCCEEDED and job.attempts == 2
+
+
+def test_fail_fast_stops_scheduling(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=range(0,4)", "-j", "1", "--fail-fast", "+actions.x0=raise")
+    assert r.code == 1
+    statuses = _statuses(app)
+    assert statuses[0] is Status.FAILED
+    assert [statuses[n] for n in (1, 2, 3)] == [Status.PENDING] * 3
+
+
+def test_gpu_slots_never_share_a_gpu(app: Project) -> None:
+    r = app.cli(
+        "multirun", "app.py", "x=range(0,9)", "sleep=0.3", "-j", "auto", "--gpus", "0,1,3", "--gpus-per-job", "1"
+    )
+    assert r.code == 0, r.err
+    records = _records(app)
+    assert {rec["cuda"] for rec in records} <= {"0", "1", "3"}
+    assert len({rec["pid"] for rec in records}) <= 3
+    for a in records:
+        for b in records:
+            overlap = a["start"] < b["end"] and b["start"] < a["end"]
+            if a is not b and overlap:
+                assert a["cuda"] != b["cuda"], (a, b)
+    # Set before the task module was imported, in every worker.
+    imports = [line.split() for line in (app.root / "imports.log").read_text().splitlines()]
+    assert {cuda for _, cuda in imports[1:]} <= {"0", "1", "3"}
+
+
+def test_gpus_come_from_cuda_visible_devices(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=range(0,4)", "--gpus-per-job", "1", "-j", "auto",
+                env={"CUDA_VISIBLE_DEVICES": "5,7"})
+    assert r.code == 0, r.err
+    assert {rec["cuda"] for rec in _records(app)} <= {"5", "7"}
+
+
+def test_cpu_only_machine_needs_no_flag(app: Project) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
+    proc = subprocess.run([sys.executable, "-m", "hydra_runner", "multirun", "app.py", "x=0,1", "-j", "auto"],
+                          cwd=app.root, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert {rec["cuda"] for rec in _records(app)} == {None}
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--gpus", "0,zero"], "invalid GPU list '0,zero'"),
+        (["--gpus", "0,0"], "a GPU is listed twice"),
+        (["--gpus", "0", "--gpus-per-job", "2"], "asks for 2 GPU(s) but 1 is available"),
+        (["--gpus", "0,1", "--gpus-per-job", "1", "-j", "3"], "need 3 GPUs"),
+        (["-j", "0"], "invalid number of parallel jobs '0'"),
+    ],
+)
+def test_bad_slot_requests_are_usage_errors(app: Project, args: list[str], expected: str) -> None:
+    r = app.cli("multirun", "app.py", "x=0,1", *args)
+    assert r.code == 2, r.err
+    assert expected in r.err and "fix:" in r.err
+    assert "Traceback" not in r.err
+    assert not (app.root / "successes.log").exists()
+
+
+def _start_sweep(app: Project, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hydra_runner", "multirun", "app.py", *args],
+        cwd=app.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": ""},
+        start_new_session=True,
+    )
+
+
+def _count(project: Project, status: Status) -> int:
+    if latest_sweep(project.root) is None:
+        return 0
+    return sum(1 for s in _statuses(project).values() if s is status)
+
+
+def test_sigkill_then_resume_runs_each_job_to_success_once(app: Project) -> None:
+    # Jobs 3..7 hang until the runner is killed; after that they no longer do.
+    hang = ",".join(f"+actions.x{x}=hang" for x in range(3, 8))
+    proc = _start_sweep(app, "x=range(0,8)", "-j", "2", *hang.split(","))
+    try:
+        _wait_for(lambda: _count(app, Status.SUCCEEDED) == 3 and _count(app, Status.RUNNING) == 2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    statuses = _statuses(app)
+    assert [statuses[n] for n in range(3)] == [Status.SUCCEEDED] * 3
+    assert sorted(statuses.values()).count(Status.RUNNING) == 2  # what the killed runner last wrote
+    with _journal(app) as journal:
+        command = journal.meta["command"]
+    # The same sweep, minus the hanging: resume re-runs the recorded command; edit the
+    # config the hang comes from instead (the overrides must stay the same for resume).
+    (app.root / "app.py").write_text((app.root / "app.py").read_text().replace('== "hang"', '== "never"'))
+    r = app.cli("resume")
+    assert r.code == 0, r.err
+    assert command[-1] in " ".join(_journal(app).meta["command"])
+    assert _statuses(app) == {n: Status.SUCCEEDED for n in range(8)}
+    successes = (app.root / "successes.log").read_text().split()
+    assert sorted(successes) == [str(x) for x in range(8)]  # each job succeeded exactly once
+    records = _records(app)
+    assert sorted(rec["num"] for rec in records) == list(range(8))
+
+
+def test_first_ctrl_c_lets_running_jobs_finish(app: Project) -> None:
+    proc = _start_sweep(app, "x=range(0,6)", "sleep=3", "-j", "2")
+    _wait_for(lambda: _count(app, Status.RUNNING) == 2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    statuses = _statuses(app)
+    assert sorted(s.value for s in statuses.values()) == ["pending"] * 4 + ["succeeded"] * 2
+    pids = {rec["pid"] for rec in _records(app)}
+    assert pids and not any(_alive(pid) for pid in pids)
+    r = app.cli("resume")
+    assert r.code == 0, r.err
+    assert _statuses(app) == {n: Status.SUCCEEDED for n in range(6)}
+
+
+def test_second_ctrl_c_stops_running_jobs(app: Project) -> None:
+    proc = _start_sweep(app, "x=range(0,4)", "sleep=60", "-j", "2")
+    _wait_for(lambda: _count(app, Status.RUNNING) == 2)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    statuses = _statuses(app)
+    assert sorted(s.value for s in statuses.values()) == ["interrupted"] * 2 + ["pending"] * 2
+    worker_pids = [int(line.split()[0]) for line in (app.root / "imports.log").read_text().splitlines()[1:]]
+    assert worker_pids and not any(_alive(pid) for pid in worker_pids)
+
+
+def test_stream_prefixes_job_output(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=0,1", "-j", "2", "--stream")
+    assert r.code == 0, r.err
+    assert "[#0] job 0 says hello" in r.out and "[#1] job 1 says hello" in r.out
+
+
+def test_plain_hydra_app_with_runner_pool(app: Project) -> None:
+    r = app.python("app.py", "-m", "x=0,1,2", "hydra/launcher=runner_pool", "hydra.launcher.n_jobs=2")
+    assert r.code == 0, r.err
+    assert sorted(rec["x"] for rec in _records(app)) == [0, 1, 2]
+    assert "Launching 3 jobs on 2 worker processes" in r.out
