@@ -70,7 +70,17 @@ class CachingConfigLoader(ConfigLoaderImpl):
         from hydra.core.plugins import Plugins
 
         Plugins.instance()  # registers the config source types in a fresh process
+        self.refresh_repository()
+
+    def refresh_repository(self) -> None:
+        """Rebuild the config repository on Hydra's current ConfigStore.
+
+        Structured config sources keep the ConfigStore they were created with; after the
+        ConfigStore singleton is replaced (a worker restoring state), they must be recreated.
+        """
         self.repository = ConfigRepository(config_search_path=self.config_search_path)
+        self._repos.clear()
+        self._groups.clear()
 
     # -- Hydra's ConfigLoader API -------------------------------------------------------
 

@@ -334,7 +334,7 @@ def _scatter(ax: Any, points: list[tuple[Any, float, str]]) -> None:
 class SweepSummary:
     sweep_dir: Path
     created: Optional[float]
-    command: str  # shortened for a table
+    command: str  # shortened: hydra-runner for python -m hydra_runner, at most 200 characters
     counts: dict[Status, int]
     error: Optional[str] = None  # why the journal could not be read
 
@@ -371,4 +371,4 @@ def _summary(sweep_dir: Path) -> SweepSummary:
         # One broken journal must not hide the other sweeps.
         return SweepSummary(sweep_dir, None, "", {}, error=str(e))
     ordered = {status: counts[status] for status in Status if counts.get(status)}
-    return SweepSummary(sweep_dir, meta.get("created"), short_command(meta.get("command") or []), ordered)
+    return SweepSummary(sweep_dir, meta.get("created"), short_command(meta.get("command") or [], width=200), ordered)

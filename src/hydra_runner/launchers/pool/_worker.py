@@ -79,7 +79,8 @@ class _Baseline:
 
         return set(Singleton._instances), walk(ConfigStore.instance().repo)
 
-    def restore(self) -> None:
+    def restore(self) -> bool:
+        """Put the state back; True when Hydra's singletons (ConfigStore included) were replaced."""
         from omegaconf.basecontainer import BaseContainer
 
         from hydra_runner import _compat
@@ -91,11 +92,13 @@ class _Baseline:
             os.chdir(self.cwd)
         sys.argv[:] = self.argv
         sys.path[:] = self.path
-        if self._singleton_ids() != self.singleton_ids:
-            _compat.restore_singleton_instances(copy.deepcopy(self.singletons))
-            self.singleton_ids = self._singleton_ids()
         if BaseContainer._resolvers != self.resolvers:
             BaseContainer._resolvers = dict(self.resolvers)
+        if self._singleton_ids() == self.singleton_ids:
+            return False
+        _compat.restore_singleton_instances(copy.deepcopy(self.singletons))
+        self.singleton_ids = self._singleton_ids()
+        return True
 
 
 class _Worker:
@@ -112,6 +115,7 @@ class _Worker:
         self.task_function = setup.task_ref.load()
         self.config = setup.config
         self.loader = setup.loader
+        self.loader.refresh_repository()
         GlobalHydra.instance().clear()
         GlobalHydra.instance().initialize(_compat.Hydra(task_name=setup.task_name, config_loader=self.loader))
         self.hydra_context = HydraContext(config_loader=self.loader, callbacks=Callbacks(self.config))
@@ -158,7 +162,8 @@ class _Worker:
 
         if self.hydra_logging is not None:
             _compat.configure_logging_dict(copy.deepcopy(self.hydra_logging), self.config.hydra.verbose)
-        self.baseline.restore()
+        if self.baseline.restore():
+            self.loader.refresh_repository()
 
 
 def main() -> None:
