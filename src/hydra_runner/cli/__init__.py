@@ -12,6 +12,7 @@ import click
 
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
+from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
 from hydra_runner.cli.run import multirun_command, run_command
 
@@ -49,6 +50,8 @@ def cli() -> None:
 cli.add_command(run_command)
 cli.add_command(multirun_command)
 cli.add_command(resume_command)
+cli.add_command(results_command)
+cli.add_command(sweeps_command)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -29,7 +29,8 @@ _STATUS_STYLE = {
 
 @click.command("results")
 @click.argument("sweep_dir", required=False, type=click.Path(path_type=Path))
-@click.option("--sort", metavar="METRIC", help="Order jobs by a metric or a column (job, status, duration, a swept key).")
+@click.option("--sort", metavar="METRIC",
+              help="Order jobs by a metric or a column (job, status, duration, a swept key).")
 @click.option("--desc", is_flag=True, help="Largest first.")
 @click.option("--csv", "csv_path", metavar="PATH|-", is_flag=False, flag_value="-",
               help="Write the rows as CSV to PATH (- or no value: stdout, instead of the table).")
@@ -39,7 +40,8 @@ _STATUS_STYLE = {
               help="Write a PNG of METRIC against each swept parameter (needs hydra-runner[plot]).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --plot writes (default: SWEEP_DIR/METRIC.png).")
-@click.option("--limit", "-n", type=click.IntRange(min=0), help="Show only the first N jobs (after sorting).")
+@click.option("--limit", "-n", type=click.IntRange(min=0), metavar="N",
+              help="Show only the first N jobs (after sorting).")
 def results_command(
     sweep_dir: Optional[Path],
     sort: Optional[str],
@@ -61,7 +63,8 @@ def results_command(
       hydra-runner results --plot loss
     """
     from hydra_runner.errors import UsageError
-    from hydra_runner.journal.report import load_report, plot, resolve_sweep_dir, write_csv, write_json
+    from hydra_runner.journal.index import resolve_sweep_dir
+    from hydra_runner.journal.report import load_report, plot, write_csv, write_json
 
     if csv_path == "-" and json_path == "-":
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
@@ -88,7 +91,7 @@ def results_command(
 
 
 @click.command("sweeps")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True, metavar="N",
               help="Show the N most recent sweeps.")
 def sweeps_command(limit: int) -> int:
     """List the sweeps started from this directory, newest first."""
@@ -115,6 +118,8 @@ def sweeps_command(limit: int) -> int:
         cell.append(summary.command, style="dim")
         status = _counts_text(summary.counts) if summary.error is None else Text(
             f"unreadable: {summary.error}", style="red")
+        if summary.live:
+            status = Text("running now: ", style="cyan").append_text(status)
         table.add_row(cell, _when(summary.created), str(summary.total), status)
     Console().print(table)
     return 0
@@ -130,6 +135,8 @@ def _print_report(report: Any, *, total: int) -> None:
     console = Console()
     header = Text(str(_relative(report.sweep_dir)), style="bold")
     header.append(f"  {_when(report.meta.get('created'))}", style="dim")
+    if report.live:
+        header.append("  running now", style="cyan")
     console.print(header)
     if report.meta.get("command"):
         console.print(Text(short_command(report.meta["command"], width=200), style="dim"),

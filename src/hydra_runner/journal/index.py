@@ -7,11 +7,12 @@ the disk each new sweep appends its directory to the project's list.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
+from hydra_runner.errors import UsageError
 from hydra_runner.journal.sqlite import JOURNAL_FILE
 
-__all__ = ["latest_sweep", "list_sweeps", "register_sweep"]
+__all__ = ["latest_sweep", "list_sweeps", "register_sweep", "resolve_sweep_dir"]
 
 _INDEX = Path(".hydra-runner") / "sweeps"
 
@@ -40,3 +41,27 @@ def list_sweeps(project_root: Path) -> list[Path]:
 def latest_sweep(project_root: Path) -> Optional[Path]:
     sweeps = list_sweeps(project_root)
     return sweeps[-1] if sweeps else None
+
+
+def resolve_sweep_dir(path: Union[str, Path, None] = None) -> Path:
+    """The sweep dir ``path`` names, or the latest sweep of the project in the current directory."""
+    if path is None:
+        latest = latest_sweep(Path.cwd())
+        if latest is None:
+            raise UsageError(
+                f"no sweep recorded in {Path.cwd()}",
+                fix="run a multirun first (hydra-runner multirun TARGET a=1,2), "
+                "or give its directory: hydra-runner results SWEEP_DIR",
+            )
+        return latest
+    sweep_dir = Path(path)
+    if not sweep_dir.is_dir():
+        raise UsageError(f"no directory {sweep_dir}", fix="give a sweep dir; `hydra-runner sweeps` lists them")
+    if not (sweep_dir / JOURNAL_FILE).exists():
+        # A job dir inside a sweep is an easy slip: point at its parent.
+        parent = sweep_dir.absolute().parent
+        hint = f"give the sweep dir {parent}" if (parent / JOURNAL_FILE).exists() else (
+            "give the directory of a multirun run by hydra-runner; `hydra-runner sweeps` lists them"
+        )
+        raise UsageError(f"{sweep_dir} has no sweep journal ({JOURNAL_FILE})", fix=hint)
+    return sweep_dir

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import IO, Any, Optional, Sequence, Union
 
 from hydra_runner.errors import UsageError
-from hydra_runner.journal.index import latest_sweep, list_sweeps
-from hydra_runner.journal.sqlite import JOURNAL_FILE, JobRecord, Status, SweepJournal
+from hydra_runner.journal.index import list_sweeps
+from hydra_runner.journal.sqlite import JobRecord, Status, SweepJournal
 
 __all__ = [
     "Row",
@@ -30,15 +30,15 @@ __all__ = [
     "SweepSummary",
     "load_report",
     "plot",
-    "resolve_sweep_dir",
     "short_command",
     "sweep_summaries",
+    "to_json",
     "write_csv",
     "write_json",
 ]
 
 # Columns every report has, whatever was swept or returned.
-BUILTIN_COLUMNS = ("job", "status", "duration", "attempts")
+_BUILTIN_COLUMNS = ("job", "status", "duration", "attempts")
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class SweepReport:
     extra: list[str]  # "returned" and/or "error" when some job has one: columns stay the same after ``head``
     sorted_by: Optional[str] = field(default=None)
     descending: bool = False
+    live: bool = False  # a process is running the sweep now
 
     @property
     def columns(self) -> list[str]:
@@ -104,7 +105,7 @@ class SweepReport:
         ]
 
     def sortable(self) -> list[str]:
-        return [*self.metrics, *self.params, *BUILTIN_COLUMNS]
+        return [*self.metrics, *self.params, *_BUILTIN_COLUMNS]
 
     def sorted(self, by: str, *, descending: bool = False) -> SweepReport:
         """Rows ordered by a metric or column; jobs without a value for it stay last, in job order."""
@@ -121,7 +122,7 @@ class SweepReport:
 
     def head(self, n: Optional[int]) -> SweepReport:
         if n is not None and n < 0:
-            raise UsageError(f"--limit must be 0 or more, not {n}")
+            raise UsageError(f"the row limit must be 0 or more, not {n}")
         return self if n is None else replace(self, rows=self.rows[:n])
 
 
@@ -144,48 +145,36 @@ def _order(value: Any) -> tuple[int, float, str]:
 # -- loading --------------------------------------------------------------------------------
 
 
-def resolve_sweep_dir(path: Union[str, Path, None] = None) -> Path:
-    """The sweep dir ``path`` names, or the latest sweep of the project in the current directory."""
-    if path is None:
-        latest = latest_sweep(Path.cwd())
-        if latest is None:
-            raise UsageError(
-                f"no sweep recorded in {Path.cwd()}",
-                fix="run a multirun first (hydra-runner multirun TARGET a=1,2), "
-                "or give its directory: hydra-runner results SWEEP_DIR",
-            )
-        return latest
-    sweep_dir = Path(path)
-    if not sweep_dir.is_dir():
-        raise UsageError(f"no directory {sweep_dir}", fix="give a sweep dir; `hydra-runner sweeps` lists them")
-    if not (sweep_dir / JOURNAL_FILE).exists():
-        # A job dir inside a sweep is an easy slip: point at its parent.
-        parent = sweep_dir.absolute().parent
-        hint = f"give the sweep dir {parent}" if (parent / JOURNAL_FILE).exists() else (
-            "give the directory of a multirun run by hydra-runner; `hydra-runner sweeps` lists them"
-        )
-        raise UsageError(f"{sweep_dir} has no sweep journal ({JOURNAL_FILE})", fix=hint)
-    return sweep_dir
-
-
 def load_report(sweep_dir: Union[str, Path]) -> SweepReport:
     """Read the journal of ``sweep_dir`` into a :class:`SweepReport`, rows in job order."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()  # built once: it is the slow part of parsing
     with SweepJournal.open(sweep_dir) as journal:
-        meta = journal.meta
-        records = journal.jobs()
-    rows = [_row(record, parser) for record in records]
+        meta, records, live = journal.meta, journal.jobs(), _is_live(journal)
+    rows = [_row(record, parser, live) for record in records]
     params = list(dict.fromkeys(key for row in rows for key in row.params))
     metrics = list(dict.fromkeys(key for row in rows for key in row.metrics))
     tally = Counter(row.status for row in rows)
     counts = {status: tally[status] for status in Status if tally[status]}
     extra = [name for name in ("returned", "error") if any(row.get(name) for row in rows)]
-    return SweepReport(Path(sweep_dir), meta, params, metrics, rows, counts, extra)
+    return SweepReport(Path(sweep_dir), meta, params, metrics, rows, counts, extra, live=live)
 
 
-def _row(record: JobRecord, parser: Any) -> Row:
+def _is_live(journal: SweepJournal) -> bool:
+    try:
+        return journal.is_running_elsewhere()
+    except OSError:
+        return True  # cannot tell: show the statuses as recorded
+
+
+def _settled(status: Status, live: bool) -> Status:
+    # "running" in a sweep no process runs is a job its runner died in: show it as `resume`
+    # will record it, not as running forever.
+    return Status.INTERRUPTED if status is Status.RUNNING and not live else status
+
+
+def _row(record: JobRecord, parser: Any, live: bool) -> Row:
     params: dict[str, Any] = {}
     text: dict[str, str] = {}
     for override_text in record.overrides:
@@ -197,7 +186,7 @@ def _row(record: JobRecord, parser: Any) -> Row:
         num=record.num,
         params=params,
         param_text=text,
-        status=record.status,
+        status=_settled(record.status, live),
         duration=record.duration,
         attempts=record.attempts,
         metrics=metrics,
@@ -336,6 +325,7 @@ class SweepSummary:
     created: Optional[float]
     command: str  # shortened: hydra-runner for python -m hydra_runner, at most 200 characters
     counts: dict[Status, int]
+    live: bool = False  # a process is running the sweep now
     error: Optional[str] = None  # why the journal could not be read
 
     @property
@@ -366,9 +356,13 @@ def sweep_summaries(project_root: Path, limit: Optional[int] = None) -> list[Swe
 def _summary(sweep_dir: Path) -> SweepSummary:
     try:
         with SweepJournal.open(sweep_dir) as journal:
-            meta, counts = journal.meta, journal.counts()
+            meta, counts, live = journal.meta, journal.counts(), _is_live(journal)
     except (sqlite3.Error, OSError, ValueError) as e:
         # One broken journal must not hide the other sweeps.
         return SweepSummary(sweep_dir, None, "", {}, error=str(e))
-    ordered = {status: counts[status] for status in Status if counts.get(status)}
-    return SweepSummary(sweep_dir, meta.get("created"), short_command(meta.get("command") or [], width=200), ordered)
+    tally: Counter[Status] = Counter()
+    for status, n in counts.items():
+        tally[_settled(status, live)] += n
+    ordered = {status: tally[status] for status in Status if tally[status]}
+    command = short_command(meta.get("command") or [], width=200)
+    return SweepSummary(sweep_dir, meta.get("created"), command, ordered, live=live)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Optional
 
 from hydra_runner.errors import UsageError
-from hydra_runner.journal.index import latest_sweep
-from hydra_runner.journal.sqlite import JOURNAL_FILE, SweepJournal
+from hydra_runner.journal.index import resolve_sweep_dir
+from hydra_runner.journal.sqlite import SweepJournal
 
-__all__ = ["RESUME_ENV", "find_sweep", "resume_command", "resume_sweep", "resuming"]
+__all__ = ["RESUME_ENV", "resume_command", "resume_sweep", "resuming"]
 
 RESUME_ENV = "HYDRA_RUNNER_RESUME"
 
@@ -24,25 +24,6 @@ RESUME_ENV = "HYDRA_RUNNER_RESUME"
 def resuming(sweep_dir: Path) -> bool:
     marker = os.environ.get(RESUME_ENV)
     return marker is not None and Path(marker).absolute() == Path(sweep_dir).absolute()
-
-
-def find_sweep(sweep_dir: Optional[str], project_root: Optional[Path] = None) -> Path:
-    """``sweep_dir`` if given, else the project's latest sweep; a clear error if there is none."""
-    root = project_root or Path.cwd()
-    if sweep_dir is None:
-        latest = latest_sweep(root)
-        if latest is None:
-            raise UsageError(
-                f"no sweep has been run in {root} yet", fix="run `hydra-runner multirun ...` first, or give a SWEEP_DIR"
-            )
-        return latest
-    path = Path(sweep_dir).absolute()
-    if not (path / JOURNAL_FILE).exists():
-        raise UsageError(
-            f"{sweep_dir} is not a sweep directory (it has no {JOURNAL_FILE})",
-            fix="give a multirun's sweep dir, e.g. multirun/2024-01-31/12-00-00; `hydra-runner sweeps` lists them",
-        )
-    return path
 
 
 def resume_command(journal: SweepJournal) -> list[str]:
@@ -53,7 +34,7 @@ def resume_command(journal: SweepJournal) -> list[str]:
 
 def resume_sweep(sweep_dir: Optional[str] = None) -> int:
     """Run the unfinished jobs of a sweep (default: the latest); returns the command's exit code."""
-    path = find_sweep(sweep_dir)
+    path = resolve_sweep_dir(sweep_dir).absolute()
     with SweepJournal.open(path) as journal:
         if journal.is_running_elsewhere():
             raise UsageError(f"the sweep in {path} is still running in another process", fix="wait for it to end")

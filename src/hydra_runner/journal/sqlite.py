@@ -217,6 +217,15 @@ class SweepJournal:
     def meta(self) -> dict[str, Any]:
         return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM sweep")}
 
+    def reset(self, meta: Mapping[str, Any]) -> None:
+        """Forget a previous sweep that ran in the same dir (Hydra reuses a dir within one second)."""
+        with self._db:
+            self._db.execute("DELETE FROM jobs")
+            self._db.execute("DELETE FROM sweep")
+            self._db.executemany(
+                "INSERT INTO sweep (key, value) VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
+            )
+
     def set_meta(self, **values: Any) -> None:
         self._db.executemany(
             "INSERT OR REPLACE INTO sweep (key, value) VALUES (?, ?)",
