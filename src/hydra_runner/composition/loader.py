@@ -70,6 +70,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
         from hydra.core.plugins import Plugins
 
         Plugins.instance()  # registers the config source types in a fresh process
+        _compat.enable_interpolation_parse_cache()
         self.refresh_repository()
 
     def refresh_repository(self) -> None:

@@ -22,7 +22,7 @@ from hydra_runner import _compat
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import UsageError
-from hydra_runner.journal import Status, SweepBusy, SweepJournal, describe_sweep, register_sweep
+from hydra_runner.journal import JOURNAL_FILE, Status, SweepBusy, SweepJournal, describe_sweep, register_sweep
 from hydra_runner.journal.resume import resuming
 from hydra_runner.results import JobResult
 
@@ -112,11 +112,10 @@ class RunnerLauncher(Launcher, ABC):
         assert self.config is not None
         sweep_dir = Path(str(self.config.hydra.sweep.dir)).absolute()
         if self.journal is None or self.journal.sweep_dir != sweep_dir:
-            created = not (sweep_dir / "journal.sqlite").exists()
+            existed = (sweep_dir / JOURNAL_FILE).exists()
             sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
-            self.journal = SweepJournal.create(
-                sweep_dir, describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
-            )
+            meta = describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
+            self.journal = SweepJournal.create(sweep_dir, meta)
             try:
                 self.journal.acquire()
             except SweepBusy:
@@ -124,8 +123,10 @@ class RunnerLauncher(Launcher, ABC):
                     f"the sweep in {sweep_dir} is being run by another process",
                     fix="wait for it to finish, or give this sweep its own hydra.sweep.dir",
                 ) from None
-            if created:
+            if not existed:
                 register_sweep(Path.cwd(), sweep_dir)
+            elif not resuming(sweep_dir):
+                self.journal.reset(meta)
         return self.journal
 
     def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None) -> None:

@@ -17,6 +17,8 @@ from collections import deque
 from typing import Any, Optional, Sequence, Union
 
 from hydra.core.utils import JobReturn, JobStatus
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
 
 from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
 from hydra_runner.journal import Status
@@ -71,6 +73,11 @@ class ProcessPoolLauncher(RunnerLauncher):
                 self.n_jobs, gpus=gpus, gpus_per_job=self.gpus_per_job, cpus_per_job=self.cpus_per_job
             )
         return self._slots
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        # Workers boot (Python, Hydra, the task's imports) while the sweeper validates jobs.
+        self._pool = self._start_pool()
 
     def where(self, n_jobs: int) -> str:
         return f"on {min(len(self.slots()), max(n_jobs, 1))} worker processes"

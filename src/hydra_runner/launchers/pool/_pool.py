@@ -8,6 +8,7 @@ A worker that is lost is replaced at once by a fresh one in the same slot.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import signal
@@ -74,6 +75,8 @@ class WorkerPool:
     def start(self) -> None:
         # Start every process before feeding any: they boot in parallel.
         self.workers = [self._spawn(slot) for slot in self.slots]
+        # A sweep that fails before it launches (a bad override) must not leave workers behind.
+        atexit.register(self.close, kill=True)
         for worker in self.workers:
             self._feed(worker)
 
@@ -131,6 +134,7 @@ class WorkerPool:
             worker.inbox.close()
             worker.outbox.close()
         self.workers = []
+        atexit.unregister(self.close)
 
     # -- jobs ---------------------------------------------------------------------------------
 
