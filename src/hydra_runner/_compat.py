@@ -189,6 +189,24 @@ def singleton_instances() -> dict[Any, Any]:
     return Singleton.get_state()["instances"]  # type: ignore[no-any-return]
 
 
+def shippable_singleton_instances() -> dict[Any, Any]:
+    """Hydra's singletons to send to another process, which rebuilds the process-local ones.
+
+    Not ``Plugins``, ``GlobalHydra`` (its Hydra and config loader) or ``SourcesRegistry``:
+    the receiver builds its own, and after ``Singleton.set_state`` ran in this process
+    (Hydra's ``hydra_restore_singletons`` fixture runs it) the latter two cannot be pickled:
+    the plugin rescan it triggers re-executes Hydra's core plugin modules, so the config
+    source classes they hold are no longer the ones those modules export. Not copied:
+    the caller pickles them at once.
+    """
+    from hydra._internal.sources_registry import SourcesRegistry
+    from hydra.core.plugins import Plugins
+    from hydra.core.singleton import Singleton
+
+    local = (Plugins, GlobalHydra, SourcesRegistry)
+    return {cls: instance for cls, instance in Singleton._instances.items() if cls not in local}
+
+
 def restore_singleton_instances(instances: dict[Any, Any]) -> None:
     from hydra.core.plugins import Plugins
     from hydra.core.singleton import Singleton

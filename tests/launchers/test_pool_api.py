@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from hydra.core.hydra_config import HydraConfig
@@ -30,6 +31,18 @@ def test_results_come_back_in_job_order_with_their_configs() -> None:
     assert jobs[3].working_dir == os.getcwd()
 
 
-def test_a_task_workers_cannot_import_is_a_clear_error() -> None:
+def test_lambdas_reach_workers_by_value() -> None:
+    offset = 100
+    jobs = hydra_multirun({"x": 0}, lambda cfg: cfg.x + offset, overrides=["x=1,2", *POOL]).jobs()
+    assert [j.return_value for j in jobs] == [101, 102]
+
+
+def test_a_task_workers_cannot_receive_is_a_clear_error() -> None:
+    lock = threading.Lock()
+
+    def task(cfg: DictConfig) -> int:
+        with lock:
+            return int(cfg.x)
+
     with pytest.raises(UsageError, match="can be neither imported nor pickled"):
-        hydra_multirun({"x": 0}, lambda cfg: cfg.x, overrides=["x=1,2", *POOL])
+        hydra_multirun({"x": 0}, task, overrides=["x=1,2", *POOL])

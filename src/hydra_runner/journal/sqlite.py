@@ -20,15 +20,21 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 __all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepBusy", "SweepJournal", "encode_value"]
 
 JOURNAL_FILE = "journal.sqlite"
-_LOCK_FILE = ".journal.lock"
+_LOCK_FILE = JOURNAL_FILE + ".lock"
+
+
+# Sweep dirs whose lock this process holds: flock would also refuse a second lock taken here.
+_HELD_HERE: set[Path] = set()
 
 
 class SweepBusy(RuntimeError):
-    """The sweep is being run by another process."""
+    """The sweep is being run by another process (or, ``here``, by this one)."""
 
-    def __init__(self, sweep_dir: Path) -> None:
-        super().__init__(f"the sweep in {sweep_dir} is running in another process")
+    def __init__(self, sweep_dir: Path, *, here: bool = False) -> None:
+        where = "this process" if here else "another process"
+        super().__init__(f"the sweep in {sweep_dir} is running in {where}")
         self.sweep_dir = sweep_dir
+        self.here = here
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweep (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -168,6 +174,7 @@ class SweepJournal:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+            _HELD_HERE.discard(self.sweep_dir)
 
     # -- who runs the sweep ------------------------------------------------------------------
 
@@ -180,6 +187,9 @@ class SweepJournal:
 
         if self._lock_fd is not None:
             return
+        if self.sweep_dir in _HELD_HERE:
+            # A sweep started from inside a job of this sweep (same dir, same second).
+            raise SweepBusy(self.sweep_dir, here=True)
         fd = os.open(self.sweep_dir / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -187,6 +197,7 @@ class SweepJournal:
             os.close(fd)
             raise SweepBusy(self.sweep_dir) from None
         self._lock_fd = fd
+        _HELD_HERE.add(self.sweep_dir)
 
     def is_running_elsewhere(self) -> bool:
         """Whether another process holds the sweep (it is running now)."""

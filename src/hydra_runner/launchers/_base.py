@@ -54,7 +54,10 @@ class RunnerLauncher(Launcher, ABC):
     keep_workers = False
 
     def close(self) -> None:
-        """Release what the launcher holds between launches."""
+        """Release what the launcher holds between launches (the journal's lock, workers)."""
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,6 +66,8 @@ class RunnerLauncher(Launcher, ABC):
         self.hydra_context: Optional[HydraContext] = None
         self.loader: Optional[CachingConfigLoader] = None
         self.journal: Optional[SweepJournal] = None
+        # Sweep dirs this launcher already started a journal in (a reopened one is not reset).
+        self._journal_dirs: set[Path] = set()
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
@@ -81,8 +86,9 @@ class RunnerLauncher(Launcher, ABC):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
         journal = self.open_journal()
-        journal.add_jobs(jobs)
-        done = self._already_succeeded(jobs) if resuming(journal.sweep_dir) else {}
+        if journal is not None:
+            journal.add_jobs(jobs)
+        done = self._already_succeeded(jobs) if journal is not None and resuming(journal.sweep_dir) else {}
         todo = [job for job in jobs if job[0] not in done]
         self.job_log.info(f"Launching {len(todo)} jobs {self.where(len(todo))}")
         try:
@@ -90,6 +96,8 @@ class RunnerLauncher(Launcher, ABC):
         finally:
             assert self.loader is not None
             self.loader.forget_validated()
+            if not self.keep_workers:
+                self.close()
         return [done[num] if num in done else ran[num] for num, _ in jobs]
 
     # -- for backends ----------------------------------------------------------------------
@@ -107,27 +115,37 @@ class RunnerLauncher(Launcher, ABC):
         num, overrides = job
         return self.loader.compose_job(self.config, list(overrides), job_num=num)
 
-    def open_journal(self) -> SweepJournal:
-        """The journal in this sweep's dir, created (and listed in the project) on first use."""
+    def open_journal(self) -> Optional[SweepJournal]:
+        """The journal in this sweep's dir, created (and listed in the project) on first use.
+
+        None for a sweep started from inside a job of a sweep using the same dir: that
+        journal is the outer sweep's, and the inner sweep is not recorded.
+        """
         assert self.config is not None
         sweep_dir = Path(str(self.config.hydra.sweep.dir)).absolute()
-        if self.journal is None or self.journal.sweep_dir != sweep_dir:
-            existed = (sweep_dir / JOURNAL_FILE).exists()
-            sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
-            meta = describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
-            self.journal = SweepJournal.create(sweep_dir, meta)
-            try:
-                self.journal.acquire()
-            except SweepBusy:
-                raise UsageError(
-                    f"the sweep in {sweep_dir} is being run by another process",
-                    fix="wait for it to finish, or give this sweep its own hydra.sweep.dir",
-                ) from None
-            if not existed:
-                register_sweep(Path.cwd(), sweep_dir)
-            elif not resuming(sweep_dir):
-                self.journal.reset(meta)
-        return self.journal
+        if self.journal is not None and self.journal.sweep_dir == sweep_dir:
+            return self.journal
+        existed = (sweep_dir / JOURNAL_FILE).exists()
+        sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
+        meta = describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
+        journal = SweepJournal.create(sweep_dir, meta)
+        try:
+            journal.acquire()
+        except SweepBusy as busy:
+            journal.close()
+            if busy.here:
+                return None
+            raise UsageError(
+                f"the sweep in {sweep_dir} is being run by another process",
+                fix="wait for it to finish, or give this sweep its own hydra.sweep.dir",
+            ) from None
+        if not existed:
+            register_sweep(Path.cwd(), sweep_dir)
+        elif sweep_dir not in self._journal_dirs and not resuming(sweep_dir):
+            journal.reset(meta)
+        self._journal_dirs.add(sweep_dir)
+        self.journal = journal
+        return journal
 
     def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None) -> None:
         if self.journal is not None:

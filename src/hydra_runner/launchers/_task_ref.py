@@ -42,7 +42,11 @@ class TaskRef:
         if module == "__main__":
             main_file = getattr(sys.modules["__main__"], "__file__", None)
             main_file = os.path.abspath(main_file) if main_file else None
-        importable = bool(module) and "<" not in qualname and (module != "__main__" or main_file is not None)
+        # A callable instance (Hydra's test suites pass one) has its class's __module__ but no
+        # __qualname__ of its own: it is sent by value, not looked up as ``module.""``.
+        importable = (
+            bool(module) and bool(qualname) and "<" not in qualname and (module != "__main__" or main_file is not None)
+        )
         return cls(
             module=module,
             qualname=qualname,
@@ -73,13 +77,28 @@ class TaskRef:
 
 def _pickle_or_explain(fn: Callable[..., Any]) -> bytes:
     try:
-        return pickle.dumps(fn)
+        return dumps_by_value(fn)
     except Exception as e:
         name = getattr(fn, "__qualname__", repr(fn))
         raise UsageError(
             f"the task '{name}' must run in worker processes, but it can be neither imported nor pickled ({e})",
             fix="define the task function at the top level of a .py module, or run without -j/--jobs",
         ) from e
+
+
+def dumps_by_value(obj: Any) -> bytes:
+    """``pickle.dumps``, else cloudpickle's (closures, lambdas, local functions), as joblib sends tasks.
+
+    What cloudpickle writes is read back by ``pickle.loads`` where cloudpickle is importable.
+    """
+    try:
+        return pickle.dumps(obj)
+    except Exception as error:
+        try:
+            import cloudpickle
+        except ImportError:
+            raise error from None
+        return cloudpickle.dumps(obj)  # type: ignore[no-any-return]
 
 
 _loaded_main: dict[str, Any] = {}

@@ -57,7 +57,9 @@ class GridSweeper(BasicSweeper):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         numbered = [job for batch in self.overrides for job in batch]
-        launcher.open_journal().add_jobs(enumerate(numbered))
+        journal = launcher.open_journal()
+        if journal is not None:
+            journal.add_jobs(enumerate(numbered))
         isolates = launcher.isolates_failures
         launcher.keep_workers = len(self.overrides) > 1
         returns: list[Sequence[JobReturn]] = []

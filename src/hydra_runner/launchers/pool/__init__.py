@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import weakref
 from collections import deque
 from typing import Any, Optional, Sequence, Union
 
@@ -97,17 +98,21 @@ class ProcessPoolLauncher(RunnerLauncher):
             task_ref=task_ref,
             config=self.config,
             loader=self.loader,
-            singleton_state=_compat.singleton_instances(),
+            singleton_state=_compat.shippable_singleton_instances(),
             task_name=str(self.config.hydra.job.name),
+            resolvers=_sendable_resolvers(),
         )
         pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout)
         pool.start()
+        # Workers started for a sweep that never launches (invalid jobs) end with the launcher.
+        weakref.finalize(self, pool.close, kill=True)
         return pool
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        super().close()
 
     # -- the schedule ----------------------------------------------------------------------------
 
@@ -159,7 +164,7 @@ class ProcessPoolLauncher(RunnerLauncher):
                         if self.fail_fast and done.status is not Status.SUCCEEDED:
                             stopping = True
         finally:
-            if not self.keep_workers or interrupts.count:
+            if interrupts.count:
                 self.close()
         if failed:
             print(format_summary(failed, len(jobs)), file=sys.stderr, flush=True)
@@ -205,6 +210,21 @@ class ProcessPoolLauncher(RunnerLauncher):
 
         ret.set_cfg_factory(lambda: composed().task_config())
         ret.set_hydra_cfg_factory(lambda: _snapshot(composed()))
+
+
+def _sendable_resolvers() -> dict[str, bytes]:
+    """The parent's OmegaConf resolvers that can be sent to a worker (by value)."""
+    from omegaconf.basecontainer import BaseContainer
+
+    from hydra_runner.launchers._task_ref import dumps_by_value
+
+    sendable: dict[str, bytes] = {}
+    for name, resolver in BaseContainer._resolvers.items():
+        try:
+            sendable[name] = dumps_by_value(resolver)
+        except Exception:  # without cloudpickle, or it holds what cannot be sent: not sent
+            pass
+    return sendable
 
 
 def _snapshot(job: Any) -> Any:

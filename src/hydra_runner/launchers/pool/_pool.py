@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Optional, Sequence
 
 from hydra_runner.journal import Status
+from hydra_runner.launchers._task_ref import dumps_by_value
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot
 
@@ -66,7 +66,8 @@ class WorkerPool:
                  *, timeout: Optional[float] = None) -> None:
         self.slots = list(slots)
         self.bootstrap = bootstrap
-        self.setup_bytes = pickle.dumps(setup)
+        # By value where plain pickle fails: the ConfigStore may hold dataclasses made at run time.
+        self.setup_bytes = dumps_by_value(setup)
         self.timeout = timeout
         self.workers: list[_Worker] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 __all__ = ["Bootstrap", "JobOutcome", "WorkerSetup", "RemoteError"]
@@ -29,6 +29,9 @@ class WorkerSetup:
     loader: Any
     singleton_state: Any
     task_name: str
+    #: OmegaConf resolvers registered in the parent, each pickled by value; a worker adds
+    #: those that importing the task did not register (e.g. ones registered at run time).
+    resolvers: dict[str, bytes] = field(default_factory=dict)
 
 
 class RemoteError(Exception):

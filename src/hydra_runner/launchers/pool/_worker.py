@@ -113,6 +113,7 @@ class _Worker:
         _compat.setup_globals()
         _compat.restore_singleton_instances(setup.singleton_state)
         self.task_function = setup.task_ref.load()
+        _add_missing_resolvers(setup.resolvers)
         self.config = setup.config
         self.loader = setup.loader
         self.loader.refresh_repository()
@@ -164,6 +165,23 @@ class _Worker:
             _compat.configure_logging_dict(copy.deepcopy(self.hydra_logging), self.config.hydra.verbose)
         if self.baseline.restore():
             self.loader.refresh_repository()
+
+
+def _add_missing_resolvers(resolvers: dict[str, bytes]) -> None:
+    """Register the parent's resolvers that this process does not have yet.
+
+    After the task's import: a module that registers a resolver at import time (without
+    ``replace=True``) would fail on finding it registered already.
+    """
+    import pickle
+
+    from omegaconf.basecontainer import BaseContainer
+
+    for name, data in resolvers.items():
+        if name in BaseContainer._resolvers:
+            continue
+        with contextlib.suppress(Exception):
+            BaseContainer._resolvers[name] = pickle.loads(data)
 
 
 def main() -> None:
