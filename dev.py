@@ -55,7 +55,8 @@ def demo() -> int:
     runner = VENV / BIN / "hydra-runner"
     steps = [
         [runner, "run", "src.train"],
-        [runner, "multirun", "src.train", "model=linear,mlp", "optimizer.lr=0.01,0.05,0.1"],
+        [runner, "multirun", "src.train", "model=linear,mlp", "optimizer.lr=0.01,0.05,0.1", "-j", "2"],
+        [runner, "results", "--sort", "value"],
     ]
     for step in steps:
         code = _run(step, cwd=example)

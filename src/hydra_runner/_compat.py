@@ -211,6 +211,14 @@ def restore_singleton_instances(instances: dict[Any, Any]) -> None:
     from hydra.core.plugins import Plugins
     from hydra.core.singleton import Singleton
 
-    Singleton._instances = instances
-    Plugins.instance()  # rediscovers plugins in this process
+    from hydra._internal.sources_registry import SourcesRegistry
+
+    # Plugin discovery scans every hydra_plugins module (and fills the config source
+    # registry): keep what this process's scan found, if it made one.
+    local = {cls: Singleton._instances[cls] for cls in (Plugins, SourcesRegistry) if cls in Singleton._instances}
+    Singleton._instances = dict(instances)
+    if Plugins in local:
+        for cls, instance in local.items():
+            Singleton._instances.setdefault(cls, instance)
+    Plugins.instance()
 

@@ -10,6 +10,25 @@ from omegaconf import DictConfig
 __all__ = ["JobResult", "SweepResult"]
 
 
+class _LazyConfig:
+    """A config attribute that a factory builds on first read, if one was set."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return None
+        values = obj.__dict__
+        factory = values.pop(f"{self.name}_factory", None)
+        if factory is not None and values.get(self.name) is None:
+            values[self.name] = factory()
+        return values.get(self.name)
+
+    def __set__(self, obj: Any, value: Optional[DictConfig]) -> None:
+        obj.__dict__[self.name] = value
+
+
 class JobResult(JobReturn):
     """A real :class:`hydra.core.utils.JobReturn` that can also be used as a number.
 
@@ -22,51 +41,22 @@ class JobResult(JobReturn):
     (0.25, 0.25)
     """
 
-    _hydra_cfg_factory: Optional[Callable[[], DictConfig]] = None
-    _cfg_factory: Optional[Callable[[], DictConfig]] = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._hydra_cfg_value: Optional[DictConfig] = None
-        self._cfg_value: Optional[DictConfig] = None
-        super().__init__(*args, **kwargs)
-
-    @property  # type: ignore[override]
-    def cfg(self) -> Optional[DictConfig]:
-        if self._cfg_value is None and self._cfg_factory is not None:
-            self._cfg_value = self._cfg_factory()
-            self._cfg_factory = None
-        return self._cfg_value
-
-    @cfg.setter
-    def cfg(self, value: Optional[DictConfig]) -> None:
-        self._cfg_value = value
+    #: Both are built on first access when a factory was set (see set_cfg_factory).
+    cfg = _LazyConfig("cfg")  # type: ignore[assignment]
+    hydra_cfg = _LazyConfig("hydra_cfg")  # type: ignore[assignment]
 
     def set_cfg_factory(self, factory: Callable[[], DictConfig]) -> None:
         """Build ``cfg`` on first access (jobs run elsewhere: it is composed again if read)."""
-        self._cfg_value = None
-        self._cfg_factory = factory
-
-    @property  # type: ignore[override]
-    def hydra_cfg(self) -> Optional[DictConfig]:
-        if self._hydra_cfg_value is None and self._hydra_cfg_factory is not None:
-            self._hydra_cfg_value = self._hydra_cfg_factory()
-            self._hydra_cfg_factory = None
-        return self._hydra_cfg_value
-
-    @hydra_cfg.setter
-    def hydra_cfg(self, value: Optional[DictConfig]) -> None:
-        self._hydra_cfg_value = value
+        self.__dict__["cfg"], self.__dict__["cfg_factory"] = None, factory
 
     def set_hydra_cfg_factory(self, factory: Callable[[], DictConfig]) -> None:
-        self._hydra_cfg_value = None
-        self._hydra_cfg_factory = factory
+        self.__dict__["hydra_cfg"], self.__dict__["hydra_cfg_factory"] = None, factory
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_hydra_cfg_value"] = self.hydra_cfg
-        state["_cfg_value"] = self.cfg
-        state.pop("_hydra_cfg_factory", None)
-        state.pop("_cfg_factory", None)
+        state.update(cfg=self.cfg, hydra_cfg=self.hydra_cfg)
+        state.pop("cfg_factory", None)
+        state.pop("hydra_cfg_factory", None)
         return state
 
     @property

@@ -24,7 +24,7 @@ from hydra_runner.composition._yaml import config_to_yaml
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.results import JobResult
 
-__all__ = ["run_composed_job"]
+__all__ = ["resolved_logging", "run_composed_job", "run_sweep_job"]
 
 
 def _write(directory: Path, name: str, text: str) -> None:
@@ -136,6 +136,24 @@ def run_composed_job(
         hydra_config.cfg = orig_hydra_cfg
         if chdir:
             os.chdir(old_cwd)
+
+
+def run_sweep_job(
+    job: ComposedJob,
+    *,
+    task_function: TaskFunction,
+    hydra_context: HydraContext,
+    capture_output: Optional[Callable[[str], ContextManager[object]]] = None,
+) -> JobResult:
+    """A job of a multirun: its output dir is ``hydra.sweep.dir/hydra.sweep.subdir``."""
+    return run_composed_job(
+        job,
+        task_function=task_function,
+        hydra_context=hydra_context,
+        job_dir_key="hydra.sweep.dir",
+        job_subdir_key="hydra.sweep.subdir",
+        capture_output=capture_output,
+    )
 
 
 def resolved_logging(node: Any) -> Optional[dict[str, Any]]:

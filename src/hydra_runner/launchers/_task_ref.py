@@ -110,6 +110,11 @@ def _load_main(main_file: Optional[str]) -> Any:
     path = os.path.abspath(main_file)
     if path in _loaded_main:
         return _loaded_main[path]
+    # multiprocessing may have imported it already when it started this process.
+    existing = sys.modules.get(MAIN_ALIAS)
+    if existing is not None and os.path.abspath(getattr(existing, "__file__", "") or "") == path:
+        _loaded_main[path] = sys.modules["__main__"] = existing
+        return existing
     spec = importlib.util.spec_from_file_location(MAIN_ALIAS, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

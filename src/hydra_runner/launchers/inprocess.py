@@ -9,7 +9,7 @@ from hydra.core.utils import JobReturn
 
 from hydra_runner import _compat
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._run_job import resolved_logging, run_composed_job
+from hydra_runner.launchers._run_job import resolved_logging, run_sweep_job
 
 __all__ = ["InProcessLauncher"]
 
@@ -26,13 +26,7 @@ class InProcessLauncher(RunnerLauncher):
             self.announce(job)
             composed = self.compose(job)
             self.record_start(job)
-            ret = run_composed_job(
-                composed,
-                task_function=self.task_function,
-                hydra_context=self.hydra_context,
-                job_dir_key="hydra.sweep.dir",
-                job_subdir_key="hydra.sweep.subdir",
-            )
+            ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
             self.record_return(job[0], ret, composed.output_dir)
             results.append(ret)
             if hydra_logging is not None:

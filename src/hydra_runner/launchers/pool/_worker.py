@@ -138,17 +138,15 @@ class _Worker:
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
 
-        from hydra_runner.launchers._run_job import run_composed_job
+        from hydra_runner.launchers._run_job import run_sweep_job
 
         self.output_dir = None
         try:
             job = self.loader.compose_job(self.config, overrides, job_num=num)
-            ret = run_composed_job(
+            ret = run_sweep_job(
                 job,
                 task_function=self.task_function,
                 hydra_context=self.hydra_context,
-                job_dir_key="hydra.sweep.dir",
-                job_subdir_key="hydra.sweep.subdir",
                 capture_output=self._capture(num),
             )
         except Exception as e:
@@ -210,7 +208,8 @@ def main() -> None:
         except (EOFError, OSError):
             return
         if message[0] == "stop":
-            return
+            outbox.close()
+            os._exit(0)  # nothing left that the OS does not clean up; interpreter teardown is slow
         _, num, overrides = message
         outcome = worker.run(num, overrides)
         try:
