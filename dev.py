@@ -48,6 +48,8 @@ def setup() -> None:
         sys.exit("dependency installation failed (see above)")
     if not compiled:
         stamp.write_text(lock_hash)
+    # The project itself is installed editable: compile it too, as an installed wheel would be.
+    subprocess.call([VENV / BIN / "python", "-m", "compileall", "-q", str(ROOT / "src")])
 
 
 def demo() -> int:

@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 
 from hydra_runner import _compat
 from hydra_runner.composition.loader import CachingConfigLoader
-from hydra_runner.launchers._task_ref import TaskRef
+from hydra_runner.task_ref import TaskRef
 from hydra_runner.results import JobResult, SweepResult
 from hydra_runner.target import UNSET, TaskSpec
 from hydra_runner.task_call import make_task_function

@@ -138,6 +138,10 @@ class CachingConfigLoader(ConfigLoaderImpl):
         job = self.compose_job(master_config, sweep_overrides)
         self._validated[self._validation_key(master_config, sweep_overrides)] = job
 
+    def discard_validated(self, master_config: DictConfig, sweep_overrides: Sequence[str]) -> None:
+        """Drop the job composed to validate ``sweep_overrides`` (it runs elsewhere)."""
+        self._validated.pop(self._validation_key(master_config, sweep_overrides), None)
+
     def forget_validated(self) -> None:
         """Drop jobs composed for validation that no launcher asked for (skipped or never run)."""
         self._validated.clear()

@@ -25,7 +25,7 @@ from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
 from hydra_runner.journal import Status
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
 from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
-from hydra_runner.launchers._task_ref import TaskRef
+from hydra_runner.task_ref import TaskRef
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
 from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot, detect_gpus, parse_gpus, plan_slots
@@ -143,8 +143,9 @@ class ProcessPoolLauncher(RunnerLauncher):
                             if not queue:
                                 break
                             num, job_overrides = queue.popleft()
-                            # The parent validated this job; drop its composed copy (the worker composes its own).
-                            self.compose((num, job_overrides))
+                            # The worker composes the job itself: the parent's validated copy can go.
+                            assert self.loader is not None and self.config is not None
+                            self.loader.discard_validated(self.config, list(job_overrides))
                             self.announce((num, job_overrides))
                             attempts[num] += 1
                             self.record_start((num, job_overrides), worker=worker.name, slot=worker.slot.label)
@@ -216,7 +217,7 @@ def _sendable_resolvers() -> dict[str, bytes]:
     """The parent's OmegaConf resolvers that can be sent to a worker (by value)."""
     from omegaconf.basecontainer import BaseContainer
 
-    from hydra_runner.launchers._task_ref import dumps_by_value
+    from hydra_runner.task_ref import dumps_by_value
 
     sendable: dict[str, bytes] = {}
     for name, resolver in BaseContainer._resolvers.items():

@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Optional, Sequence
 
 from hydra_runner.journal import Status
-from hydra_runner.launchers._task_ref import dumps_by_value
+from hydra_runner.task_ref import dumps_by_value
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot
 

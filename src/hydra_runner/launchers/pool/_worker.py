@@ -193,7 +193,7 @@ def main() -> None:
     sys.argv[:] = boot.argv
     os.chdir(boot.cwd)
     if boot.main_file is not None:
-        from hydra_runner.launchers._task_ref import _load_main
+        from hydra_runner.task_ref import _load_main
 
         _load_main(boot.main_file)
     try:
