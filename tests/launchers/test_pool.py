@@ -314,3 +314,28 @@ def test_plain_hydra_app_with_runner_pool(app: Project) -> None:
     assert r.code == 0, r.err
     assert sorted(rec["x"] for rec in _records(app)) == [0, 1, 2]
     assert "Launching 3 jobs on 2 worker processes" in r.out
+
+
+def _workers_in(root: Path) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if b"pool._worker" in cmdline and cwd == str(root):
+            pids.append(int(proc.name))
+    return [pid for pid in pids if _alive(pid)]
+
+
+def test_workers_started_ahead_for_other_slots_are_discarded(app: Project) -> None:
+    # -j auto plans one slot per core from the flags; the config then asks 2 cores per job.
+    app.write({"conf/config.yaml": "x: 0\nsleep: 0.0\nactions: {}\nhydra:\n  launcher:\n    cpus_per_job: 2\n"})
+    r = app.cli("multirun", "app.py", "x=range(0,3)", "-j", "auto")
+    assert r.code == 0, r.err
+    expected_workers = max(1, (os.cpu_count() or 1) // 2)
+    imports = (app.root / "imports.log").read_text().splitlines()
+    assert len(imports) == 1 + expected_workers  # only adopted workers import the task
+    assert len({rec["pid"] for rec in _records(app)}) <= expected_workers
+    assert _workers_in(app.root) == []

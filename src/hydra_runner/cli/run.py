@@ -76,7 +76,10 @@ def _execute(
     app = load_app(
         target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
     )
-    args = list(overrides) + pool_overrides(multirun=multirun, **launcher_options)
+    pool_args = pool_overrides(multirun=multirun, **launcher_options)
+    args = list(overrides) + pool_args
+    if pool_args and cfg_type is None and info is None and not dry_run:
+        _prestart_workers(**launcher_options)
     if cfg_type is not None:
         app.show_cfg(args, cfg_type, package, resolve)
         return 0
@@ -96,6 +99,25 @@ def _execute(
     set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
     result = app.run(args, multirun=multirun)
     return 0 if result is not None else 1
+
+
+def _prestart_workers(
+    n_jobs: Optional[str] = None,
+    gpus: Optional[str] = None,
+    gpus_per_job: Optional[int] = None,
+    cpus_per_job: Optional[int] = None,
+    **_: Any,
+) -> None:
+    """Start the pool's workers now, so they boot while the sweep is composed.
+
+    Only a guess from the flags (the config may change the pool): a pool that needs other
+    slots starts its own workers and these are discarded.
+    """
+    from hydra_runner.launchers.pool._pool import prestart
+    from hydra_runner.launchers.pool._slots import detect_gpus, parse_gpus, plan_slots
+
+    found = parse_gpus(gpus) if gpus is not None else detect_gpus()
+    prestart(plan_slots(n_jobs or "auto", gpus=found, gpus_per_job=gpus_per_job or 0, cpus_per_job=cpus_per_job or 1))
 
 
 def pool_overrides(

@@ -93,6 +93,7 @@ class ProcessPoolLauncher(RunnerLauncher):
             argv=list(sys.argv),
             cwd=os.getcwd(),
             main_file=task_ref.main_file if task_ref.module == "__main__" else None,
+            environ=dict(os.environ),
         )
         setup = WorkerSetup(
             task_ref=task_ref,

@@ -19,9 +19,9 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Optional, Sequence
 
 from hydra_runner.journal import Status
-from hydra_runner.task_ref import dumps_by_value
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot
+from hydra_runner.task_ref import dumps_by_value
 
 __all__ = ["Finished", "PoolError", "WorkerPool"]
 
@@ -61,6 +61,66 @@ class _Worker:
     name: str = field(default="")
 
 
+@dataclass
+class _Process:
+    """A worker process that has not been given its task yet."""
+
+    slot: Slot
+    cwd: str
+    proc: subprocess.Popen[bytes]
+    inbox: Connection  # the parent reads
+    outbox: Connection  # the parent writes
+
+    @classmethod
+    def spawn(cls, slot: Slot, cwd: str) -> _Process:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_CODE, str(to_worker_r), str(from_worker_w)],
+            pass_fds=(to_worker_r, from_worker_w),
+            env=dict(os.environ, **slot.environment()),
+            cwd=cwd,
+            # Its own session: Ctrl-C in the terminal reaches the parent only, and a job's
+            # timeout kills the worker's whole process group (the job's children too).
+            start_new_session=True,
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        return cls(slot, cwd, proc, Connection(from_worker_r, writable=False), Connection(to_worker_w, readable=False))
+
+
+# Workers started before their pool exists (see prestart), by slot.
+_prestarted: list[_Process] = []
+
+
+def prestart(slots: Sequence[Slot]) -> None:
+    """Start worker processes for ``slots`` now; a pool started later in this process adopts them.
+
+    A worker spends most of its start-up importing Hydra: begun when the command line is
+    read, that overlaps the parent's own start-up and composition instead of following it.
+    """
+    cwd = os.getcwd()
+    _prestarted.extend(_Process.spawn(slot, cwd) for slot in slots)
+    atexit.register(_discard_prestarted)
+
+
+def _take_prestarted(slot: Slot, cwd: str) -> Optional[_Process]:
+    for process in _prestarted:
+        if process.slot == slot and process.cwd == cwd and process.proc.poll() is None:
+            _prestarted.remove(process)
+            return process
+    return None
+
+
+def _discard_prestarted() -> None:
+    while _prestarted:
+        process = _prestarted.pop()
+        process.proc.kill()  # it holds no job: nothing to lose
+        process.proc.wait()
+        process.outbox.close()
+        process.inbox.close()
+
+
 class WorkerPool:
     def __init__(self, slots: Sequence[Slot], bootstrap: Bootstrap, setup: WorkerSetup,
                  *, timeout: Optional[float] = None) -> None:
@@ -82,26 +142,13 @@ class WorkerPool:
             self._feed(worker)
 
     def _spawn(self, slot: Slot) -> _Worker:
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        env = dict(os.environ, **slot.environment())
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_CODE, str(to_worker_r), str(from_worker_w)],
-            pass_fds=(to_worker_r, from_worker_w),
-            env=env,
-            cwd=self.bootstrap.cwd,
-            # Its own session: Ctrl-C in the terminal reaches the parent only, and a job's
-            # timeout kills the worker's whole process group (the job's children too).
-            start_new_session=True,
-        )
-        os.close(to_worker_r)
-        os.close(from_worker_w)
+        process = _take_prestarted(slot, self.bootstrap.cwd) or _Process.spawn(slot, self.bootstrap.cwd)
         return _Worker(
             slot=slot,
-            proc=proc,
-            inbox=Connection(from_worker_r, writable=False),
-            outbox=Connection(to_worker_w, readable=False),
-            name=f"worker {slot.index} (pid {proc.pid})",
+            proc=process.proc,
+            inbox=process.inbox,
+            outbox=process.outbox,
+            name=f"worker {slot.index} (pid {process.proc.pid})",
         )
 
     def _feed(self, worker: _Worker) -> None:

@@ -18,6 +18,8 @@ class Bootstrap:
     argv: list[str]
     cwd: str
     main_file: Optional[str]
+    #: The parent's environment at pool start (a worker may have been started earlier).
+    environ: dict[str, str]
 
 
 @dataclass

@@ -182,13 +182,37 @@ def _add_missing_resolvers(resolvers: dict[str, bytes]) -> None:
             BaseContainer._resolvers[name] = pickle.loads(data)
 
 
+def _warm_up() -> None:
+    """Import what every job needs while the parent is still composing the sweep.
+
+    Not the task: it is imported after the bootstrap sets sys.path (and the devices are set).
+    """
+    from hydra.core.plugins import Plugins
+
+    import hydra_runner.composition.loader  # noqa: F401
+    import hydra_runner.launchers._run_job  # noqa: F401
+
+    Plugins.instance()
+
+
 def main() -> None:
     _die_with_parent()
     # Ctrl-C is the parent's to handle: it decides whether running jobs finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     inbox = Connection(int(sys.argv[1]), writable=False)
     outbox = Connection(int(sys.argv[2]), readable=False)
-    boot: Bootstrap = inbox.recv()
+    _warm_up()
+    try:
+        boot: Bootstrap = inbox.recv()
+    except (EOFError, OSError):  # started ahead for a pool that never came
+        os._exit(0)
+    # The parent's environment as it is now, plus this worker's devices (set at its start,
+    # before anything could initialise CUDA).
+    devices = os.environ.get("CUDA_VISIBLE_DEVICES")
+    os.environ.clear()
+    os.environ.update(boot.environ)
+    if devices is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = devices
     sys.path[:] = boot.sys_path
     sys.argv[:] = boot.argv
     os.chdir(boot.cwd)
