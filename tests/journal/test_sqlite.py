@@ -116,3 +116,17 @@ def test_project_index_lists_sweeps_in_start_order(tmp_path: Path) -> None:
     assert list_sweeps(tmp_path) == [first, second]
     assert latest_sweep(tmp_path) == second
     assert latest_sweep(tmp_path / "empty") is None
+
+
+def test_sweeps_are_found_from_a_subdirectory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hydra_runner.journal.index import find_project_root, resolve_sweep_dir
+
+    sweep = tmp_path / "multirun" / "a"
+    SweepJournal.create(sweep, {}).close()
+    register_sweep(tmp_path, sweep)
+    inner = tmp_path / "src" / "pkg"
+    inner.mkdir(parents=True)
+    monkeypatch.chdir(inner)
+    assert find_project_root() == tmp_path
+    assert resolve_sweep_dir() == sweep
+    assert find_project_root(tmp_path / "elsewhere") == tmp_path  # the index above it

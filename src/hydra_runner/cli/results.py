@@ -94,14 +94,15 @@ def results_command(
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True, metavar="N",
               help="Show the N most recent sweeps.")
 def sweeps_command(limit: int) -> int:
-    """List the sweeps started from this directory, newest first."""
+    """List the project's sweeps, newest first (the project: the nearest directory up with any)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from hydra_runner.journal.index import find_project_root
     from hydra_runner.journal.report import sweep_summaries
 
-    summaries = sweep_summaries(Path.cwd(), limit=limit)
+    summaries = sweep_summaries(find_project_root(), limit=limit)
     if not summaries:
         click.echo("no sweeps started from this directory yet (hydra-runner multirun TARGET a=1,2 starts one)")
         return 0

@@ -12,9 +12,22 @@ from typing import Optional, Union
 from hydra_runner.errors import UsageError
 from hydra_runner.journal.sqlite import JOURNAL_FILE
 
-__all__ = ["latest_sweep", "list_sweeps", "register_sweep", "resolve_sweep_dir"]
+__all__ = ["find_project_root", "latest_sweep", "list_sweeps", "register_sweep", "resolve_sweep_dir"]
 
 _INDEX = Path(".hydra-runner") / "sweeps"
+
+
+def find_project_root(start: Optional[Path] = None) -> Path:
+    """The nearest directory from ``start`` (default: cwd) upwards that has a sweep index.
+
+    So ``results``, ``sweeps`` and ``resume`` work from a subdirectory of the project; when
+    no index exists anywhere above, ``start`` itself.
+    """
+    here = (start or Path.cwd()).absolute()
+    for directory in (here, *here.parents):
+        if (directory / _INDEX).is_file():
+            return directory
+    return here
 
 
 def register_sweep(project_root: Path, sweep_dir: Path) -> None:
@@ -46,10 +59,11 @@ def latest_sweep(project_root: Path) -> Optional[Path]:
 def resolve_sweep_dir(path: Union[str, Path, None] = None) -> Path:
     """The sweep dir ``path`` names, or the latest sweep of the project in the current directory."""
     if path is None:
-        latest = latest_sweep(Path.cwd())
+        root = find_project_root()
+        latest = latest_sweep(root)
         if latest is None:
             raise UsageError(
-                f"no sweep recorded in {Path.cwd()}",
+                f"no sweep recorded in {root}",
                 fix="run a multirun first (hydra-runner multirun TARGET a=1,2), "
                 "or give its directory: hydra-runner results SWEEP_DIR",
             )
