@@ -126,8 +126,9 @@ class RunnerLauncher(Launcher, ABC):
         if self.journal is not None and self.journal.sweep_dir == sweep_dir:
             return self.journal
         existed = (sweep_dir / JOURNAL_FILE).exists()
-        sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
-        meta = describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
+        first_open = sweep_dir not in self._journal_dirs
+        # Reopened for a later batch: the sweep was described when it started (git is slow).
+        meta = self._describe_sweep() if first_open else {}
         journal = SweepJournal.create(sweep_dir, meta)
         try:
             journal.acquire()
@@ -141,11 +142,16 @@ class RunnerLauncher(Launcher, ABC):
             ) from None
         if not existed:
             register_sweep(Path.cwd(), sweep_dir)
-        elif sweep_dir not in self._journal_dirs and not resuming(sweep_dir):
+        elif first_open and not resuming(sweep_dir):
             journal.reset(meta)
         self._journal_dirs.add(sweep_dir)
         self.journal = journal
         return journal
+
+    def _describe_sweep(self) -> dict[str, Any]:
+        assert self.config is not None
+        sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
+        return describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
 
     def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None) -> None:
         if self.journal is not None:
