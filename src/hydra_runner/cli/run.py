@@ -114,10 +114,9 @@ def _prestart_workers(
     slots starts its own workers and these are discarded.
     """
     from hydra_runner.launchers.pool._pool import prestart
-    from hydra_runner.launchers.pool._slots import detect_gpus, parse_gpus, plan_slots
+    from hydra_runner.launchers.pool._slots import machine_slots
 
-    found = parse_gpus(gpus) if gpus is not None else detect_gpus()
-    prestart(plan_slots(n_jobs or "auto", gpus=found, gpus_per_job=gpus_per_job or 0, cpus_per_job=cpus_per_job or 1))
+    prestart(machine_slots(n_jobs or "auto", gpus=gpus, gpus_per_job=gpus_per_job or 0, cpus_per_job=cpus_per_job or 1))
 
 
 def pool_overrides(

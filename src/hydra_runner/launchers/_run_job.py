@@ -8,6 +8,7 @@ instead of being deep-copied four times (see :mod:`hydra_runner.composition.job`
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 from pathlib import Path
 from textwrap import dedent
@@ -24,7 +25,7 @@ from hydra_runner.composition._yaml import config_to_yaml
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.results import JobResult
 
-__all__ = ["resolved_logging", "run_composed_job", "run_sweep_job"]
+__all__ = ["reapply_logging", "resolved_logging", "run_composed_job", "run_sweep_job"]
 
 
 def _write(directory: Path, name: str, text: str) -> None:
@@ -154,6 +155,13 @@ def run_sweep_job(
         job_subdir_key="hydra.sweep.subdir",
         capture_output=capture_output,
     )
+
+
+def reapply_logging(resolved: Optional[dict[str, Any]], verbose: Any) -> None:
+    """Configure logging from an already resolved config again (after a job, as BasicLauncher does)."""
+    if resolved is not None:
+        # dictConfig consumes the dict it is given.
+        _compat.configure_logging_dict(copy.deepcopy(resolved), verbose)
 
 
 def resolved_logging(node: Any) -> Optional[dict[str, Any]]:

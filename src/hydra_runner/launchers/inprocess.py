@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Sequence
 
 from hydra.core.utils import JobReturn
 
-from hydra_runner import _compat
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._run_job import resolved_logging, run_sweep_job
+from hydra_runner.launchers._run_job import reapply_logging, resolved_logging, run_sweep_job
 
 __all__ = ["InProcessLauncher"]
 
@@ -29,7 +27,5 @@ class InProcessLauncher(RunnerLauncher):
             ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
             self.record_return(job[0], ret, composed.output_dir)
             results.append(ret)
-            if hydra_logging is not None:
-                # dictConfig consumes the dict it is given.
-                _compat.configure_logging_dict(copy.deepcopy(hydra_logging), verbose)
+            reapply_logging(hydra_logging, verbose)
         return results

@@ -28,7 +28,7 @@ from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
 from hydra_runner.task_ref import TaskRef
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
 from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
-from hydra_runner.launchers.pool._slots import Slot, detect_gpus, parse_gpus, plan_slots
+from hydra_runner.launchers.pool._slots import Slot, machine_slots
 from hydra_runner.launchers.pool._worker import CONSOLE_LOG
 from hydra_runner.results import JobResult
 
@@ -69,9 +69,8 @@ class ProcessPoolLauncher(RunnerLauncher):
 
     def slots(self) -> list[Slot]:
         if self._slots is None:
-            gpus = parse_gpus(str(self.gpus)) if self.gpus is not None else detect_gpus()
-            self._slots = plan_slots(
-                self.n_jobs, gpus=gpus, gpus_per_job=self.gpus_per_job, cpus_per_job=self.cpus_per_job
+            self._slots = machine_slots(
+                self.n_jobs, gpus=self.gpus, gpus_per_job=self.gpus_per_job, cpus_per_job=self.cpus_per_job
             )
         return self._slots
 

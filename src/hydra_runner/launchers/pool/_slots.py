@@ -7,6 +7,7 @@ variable is set before the task's code can initialise CUDA.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 from hydra_runner.errors import UsageError
 
-__all__ = ["Slot", "detect_gpus", "parse_gpus", "parse_n_jobs", "plan_slots"]
+__all__ = ["Slot", "detect_gpus", "machine_slots", "parse_gpus", "parse_n_jobs", "plan_slots"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,12 @@ def detect_gpus(environ: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
                 break
             ids.append(part)
         return tuple(ids)
+    return _nvidia_smi_gpus()
+
+
+@functools.lru_cache(maxsize=1)
+def _nvidia_smi_gpus() -> tuple[str, ...]:
+    # Asked once per process: the CLI plans slots early and the launcher again later.
     smi = shutil.which("nvidia-smi")
     if smi is None:
         return ()
@@ -121,3 +128,11 @@ def plan_slots(
         Slot(index=i, gpus=tuple(gpus[i * gpus_per_job : (i + 1) * gpus_per_job]) if gpus_per_job else ())
         for i in range(count)
     ]
+
+
+def machine_slots(
+    n_jobs: Union[int, str, None], *, gpus: Optional[str], gpus_per_job: int = 0, cpus_per_job: int = 1
+) -> list[Slot]:
+    """The slots for the pool's options: ``gpus`` as given (``--gpus``), else this machine's."""
+    found = parse_gpus(str(gpus)) if gpus is not None else detect_gpus()
+    return plan_slots(n_jobs, gpus=found, gpus_per_job=gpus_per_job, cpus_per_job=cpus_per_job)

@@ -157,10 +157,9 @@ class _Worker:
         return JobOutcome.failed(num, ret._return_value, **fields)
 
     def reset(self) -> None:
-        from hydra_runner import _compat
+        from hydra_runner.launchers._run_job import reapply_logging
 
-        if self.hydra_logging is not None:
-            _compat.configure_logging_dict(copy.deepcopy(self.hydra_logging), self.config.hydra.verbose)
+        reapply_logging(self.hydra_logging, self.config.hydra.verbose)
         if self.baseline.restore():
             self.loader.refresh_repository()
 
