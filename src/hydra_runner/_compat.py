@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from hydra import version as hydra_version
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
@@ -19,7 +19,6 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobRuntime, setup_globals
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.basecontainer import BaseContainer
 
 __all__ = [
     "CachingConfigRepository",

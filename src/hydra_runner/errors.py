@@ -60,25 +60,17 @@ class ConfigError(HydraRunnerError, ValueError):
 class JobLost(RuntimeError):
     """A job that ended without an outcome of its own; the return value of its failed ``JobReturn``."""
 
-    status = "lost"
-
 
 class JobCrashed(JobLost):
     """The job's process died (killed by a signal, ``os._exit``, a segfault)."""
-
-    status = "crashed"
 
 
 class JobTimedOut(JobLost):
     """The job ran longer than the launcher's timeout and was killed."""
 
-    status = "timeout"
-
 
 class JobInterrupted(JobLost):
     """The job was stopped by a second Ctrl-C."""
-
-    status = "interrupted"
 
 
 class SweepFailed(HydraRunnerError):

@@ -116,8 +116,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    item = getattr(value, "item", None)  # numpy / torch scalars
-    if callable(item) and getattr(value, "ndim", getattr(value, "dim", lambda: 1)) in (0,):
+    item = getattr(value, "item", None)  # numpy / torch scalars and 0-d arrays
+    if callable(item) and getattr(value, "ndim", None) == 0:
         return _plain(item())
     from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -135,6 +135,27 @@ def encode_value(value: Any) -> tuple[Optional[str], str]:
         return json.dumps(_plain(value)), text
     except (TypeError, ValueError, RecursionError):
         return None, text
+
+
+_JOB_COLUMNS = "num, overrides, status, directory, attempts, started, ended, worker, slot, value_json, value_repr, error"
+
+
+def _record(row: tuple[Any, ...]) -> JobRecord:
+    num, overrides, status, directory, attempts, started, ended, worker, slot, value_json, value_repr, error = row
+    return JobRecord(
+        num=num,
+        overrides=json.loads(overrides),
+        status=Status(status),
+        directory=directory,
+        attempts=attempts,
+        started=started,
+        ended=ended,
+        worker=worker,
+        slot=slot,
+        value=None if value_json is None else json.loads(value_json),
+        value_repr=value_repr,
+        error=error,
+    )
 
 
 class SweepJournal:
@@ -237,12 +258,6 @@ class SweepJournal:
                 "INSERT INTO sweep (key, value) VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()]
             )
 
-    def set_meta(self, **values: Any) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO sweep (key, value) VALUES (?, ?)",
-            [(key, json.dumps(value)) for key, value in values.items()],
-        )
-
     # -- jobs -----------------------------------------------------------------------------
 
     def add_jobs(self, jobs: Iterable[tuple[int, Sequence[str]]]) -> None:
@@ -285,30 +300,11 @@ class SweepJournal:
         )
 
     def jobs(self) -> list[JobRecord]:
-        rows = self._db.execute(
-            "SELECT num, overrides, status, directory, attempts, started, ended, worker, slot,"
-            " value_json, value_repr, error FROM jobs ORDER BY num"
-        )
-        return [
-            JobRecord(
-                num=num,
-                overrides=json.loads(overrides),
-                status=Status(status),
-                directory=directory,
-                attempts=attempts,
-                started=started,
-                ended=ended,
-                worker=worker,
-                slot=slot,
-                value=None if value_json is None else json.loads(value_json),
-                value_repr=value_repr,
-                error=error,
-            )
-            for num, overrides, status, directory, attempts, started, ended, worker, slot, value_json, value_repr, error in rows
-        ]
+        return [_record(row) for row in self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY num")]
 
     def job(self, num: int) -> Optional[JobRecord]:
-        return next((job for job in self.jobs() if job.num == num), None)
+        row = self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE num = ?", (num,)).fetchone()
+        return None if row is None else _record(row)
 
     def counts(self) -> dict[Status, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")

@@ -155,14 +155,6 @@ class WorkerPool:
         worker.outbox.send(self.bootstrap)
         worker.outbox.send_bytes(self.setup_bytes)
 
-    def wait_ready(self) -> None:
-        """Block until every worker has imported the task (raises PoolError if one cannot)."""
-        while not all(w.ready for w in self.workers):
-            pending = [w for w in self.workers if not w.ready]
-            for conn in wait([w.inbox for w in pending]):
-                worker = next(w for w in pending if w.inbox is conn)
-                self._handle_message(worker, [])
-
     def close(self, *, kill: bool = False) -> None:
         for worker in self.workers:
             if not kill and worker.job is None:
