@@ -339,3 +339,42 @@ def test_workers_started_ahead_for_other_slots_are_discarded(app: Project) -> No
     assert len(imports) == 1 + expected_workers  # only adopted workers import the task
     assert len({rec["pid"] for rec in _records(app)}) <= expected_workers
     assert _workers_in(app.root) == []
+
+
+def test_pool_flags_on_a_single_run_are_a_usage_error(app: Project) -> None:
+    r = app.cli("run", "app.py", "-j", "2", "--timeout", "5")
+    assert r.code == 2
+    assert "-j, --timeout only apply to sweeps" in r.err and "fix: use hydra-runner multirun" in r.err
+    assert "Traceback" not in r.err and not (app.root / "outputs").exists()
+
+
+def test_resume_without_a_sweep_is_a_usage_error(app: Project) -> None:
+    r = app.cli("resume")
+    assert r.code == 2 and "no sweep recorded" in r.err and "fix:" in r.err
+    r = app.cli("resume", "conf")
+    assert r.code == 2 and "has no sweep journal" in r.err
+
+
+def test_resume_of_a_sweep_still_running_is_refused(app: Project) -> None:
+    proc = _start_sweep(app, "x=0,1", "-j", "2", "+actions.x1=hang")
+    try:
+        _wait_for(lambda: _count(app, Status.RUNNING) == 1 and _count(app, Status.SUCCEEDED) == 1)
+        r = app.cli("resume")
+        assert r.code == 2 and "still running in another process" in r.err and "fix:" in r.err
+        assert _statuses(app)[1] is Status.RUNNING  # nothing touched
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_a_second_sweep_into_a_running_sweeps_dir_is_refused(app: Project) -> None:
+    proc = _start_sweep(app, "x=0,1", "-j", "2", "+actions.x1=hang", "hydra.sweep.dir=out/shared")
+    try:
+        _wait_for(lambda: _count(app, Status.RUNNING) == 1 and _count(app, Status.SUCCEEDED) == 1)
+        r = app.cli("multirun", "app.py", "x=5", "hydra.sweep.dir=out/shared")
+        assert r.code == 2 and "is being run by another process" in r.err and "fix:" in r.err
+        assert "5" not in (app.root / "successes.log").read_text().split()
+        assert _statuses(app) == {0: Status.SUCCEEDED, 1: Status.RUNNING}  # the running sweep's journal is intact
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
