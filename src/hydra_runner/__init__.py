@@ -17,12 +17,14 @@ __all__ = [
     "JobResult",
     "SweepResult",
     "TargetError",
+    "TrialPruned",
     "UsageError",
     "__version__",
     "compose",
     "hydra_multirun",
     "hydra_run",
     "hydra_sweep",
+    "report",
 ]
 
 _LOCATIONS = {
@@ -30,6 +32,8 @@ _LOCATIONS = {
     "hydra_multirun": "hydra_runner.api",
     "hydra_run": "hydra_runner.api",
     "hydra_sweep": "hydra_runner.api",
+    "report": "hydra_runner.reporting",
+    "TrialPruned": "hydra_runner.reporting",
     "JobResult": "hydra_runner.results",
     "SweepResult": "hydra_runner.results",
     "ConfigError": "hydra_runner.errors",

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from hydra_runner.journal import Status, SweepJournal, latest_sweep
+from hydra_runner.journal import Status
 
 from ..conftest import Project
+from ..sweep_helpers import count, journal_of, start_sweep, statuses, wait_for
 
 APP = """
     import ctypes, json, os, signal, sys, time
@@ -73,27 +74,14 @@ def app(project: Project) -> Project:
     return project.write({"app.py": APP, "conf/config.yaml": CONFIG})
 
 
-def _journal(project: Project) -> SweepJournal:
-    sweep = latest_sweep(project.root)
-    assert sweep is not None, "no sweep was recorded"
-    return SweepJournal.open(sweep)
 
 
-def _statuses(project: Project) -> dict[int, Status]:
-    with _journal(project) as journal:
-        return {job.num: job.status for job in journal.jobs()}
 
 
 def _records(project: Project) -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(project.root.glob("multirun/*/*/*/record.json"))]
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.05)
 
 
 def _alive(pid: int) -> bool:
@@ -124,7 +112,7 @@ def test_jobs_run_on_warm_workers_with_hydra_outputs(app: Project) -> None:
         out = Path(rec["output_dir"])
         assert (out / ".hydra" / "config.yaml").exists() and (out / ".hydra" / "hydra.yaml").exists()
         assert f"job {rec['x']} says hello" in (out / "console.log").read_text()
-    with _journal(app) as journal:
+    with journal_of(app) as journal:
         jobs = journal.jobs()
         assert [j.status for j in jobs] == [Status.SUCCEEDED] * 6
         assert [j.value for j in jobs] == [x * 10 for x in range(6)]
@@ -145,12 +133,12 @@ def test_jobs_run_on_warm_workers_with_hydra_outputs(app: Project) -> None:
 def test_a_failing_job_does_not_stop_the_sweep(app: Project, action: str, status: Status, message: str) -> None:
     r = app.cli("multirun", "app.py", "x=range(0,4)", "-j", "2", f"+actions.x1={action}")
     assert r.code == 1
-    assert _statuses(app) == {0: Status.SUCCEEDED, 1: status, 2: Status.SUCCEEDED, 3: Status.SUCCEEDED}
+    assert statuses(app) == {0: Status.SUCCEEDED, 1: status, 2: Status.SUCCEEDED, 3: Status.SUCCEEDED}
     assert "1 of 4 jobs did not succeed" in r.err
     summary = r.err[r.err.index("1 of 4 jobs did not succeed"):]
     assert "#1" in summary and "x=1" in summary and message in summary
     assert "multirun/" in summary  # the job's directory
-    with _journal(app) as journal:
+    with journal_of(app) as journal:
         assert message in (journal.job(1).error or "")
     assert "Traceback" not in r.err.split("jobs did not succeed")[-1]
 
@@ -158,14 +146,14 @@ def test_a_failing_job_does_not_stop_the_sweep(app: Project, action: str, status
 def test_timeout_kills_the_job_and_its_children(app: Project) -> None:
     r = app.cli("multirun", "app.py", "x=0,1", "-j", "2", "--timeout", "2", "+actions.x1=hang")
     assert r.code == 1
-    assert _statuses(app) == {0: Status.SUCCEEDED, 1: Status.TIMEOUT}
+    assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.TIMEOUT}
     assert "timed out after 2 s" in r.err
 
 
 def test_retries_run_a_crashed_job_again(app: Project) -> None:
     r = app.cli("multirun", "app.py", "x=0,1", "-j", "1", "--retries", "1", "+actions.x1=crash_once")
     assert r.code == 0, r.err
-    with _journal(app) as journal:
+    with journal_of(app) as journal:
         job = journal.job(1)
         assert job is not None and job.status is Status.SUCCEEDED and job.attempts == 2
 
@@ -173,9 +161,9 @@ def test_retries_run_a_crashed_job_again(app: Project) -> None:
 def test_fail_fast_stops_scheduling(app: Project) -> None:
     r = app.cli("multirun", "app.py", "x=range(0,4)", "-j", "1", "--fail-fast", "+actions.x0=raise")
     assert r.code == 1
-    statuses = _statuses(app)
-    assert statuses[0] is Status.FAILED
-    assert [statuses[n] for n in (1, 2, 3)] == [Status.PENDING] * 3
+    seen = statuses(app)
+    assert seen[0] is Status.FAILED
+    assert [seen[n] for n in (1, 2, 3)] == [Status.PENDING] * 3
 
 
 def test_gpu_slots_never_share_a_gpu(app: Project) -> None:
@@ -229,45 +217,31 @@ def test_bad_slot_requests_are_usage_errors(app: Project, args: list[str], expec
     assert not (app.root / "successes.log").exists()
 
 
-def _start_sweep(app: Project, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "hydra_runner", "multirun", "app.py", *args],
-        cwd=app.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": ""},
-        start_new_session=True,
-    )
 
 
-def _count(project: Project, status: Status) -> int:
-    if latest_sweep(project.root) is None:
-        return 0
-    return sum(1 for s in _statuses(project).values() if s is status)
 
 
 def test_sigkill_then_resume_runs_each_job_to_success_once(app: Project) -> None:
     # Jobs 3..7 hang until the runner is killed; after that they no longer do.
     hang = ",".join(f"+actions.x{x}=hang" for x in range(3, 8))
-    proc = _start_sweep(app, "x=range(0,8)", "-j", "2", *hang.split(","))
+    proc = start_sweep(app, "app.py", "x=range(0,8)", "-j", "2", *hang.split(","))
     try:
-        _wait_for(lambda: _count(app, Status.SUCCEEDED) == 3 and _count(app, Status.RUNNING) == 2)
+        wait_for(lambda: count(app, Status.SUCCEEDED) == 3 and count(app, Status.RUNNING) == 2)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    statuses = _statuses(app)
-    assert [statuses[n] for n in range(3)] == [Status.SUCCEEDED] * 3
-    assert sorted(statuses.values()).count(Status.RUNNING) == 2  # what the killed runner last wrote
-    with _journal(app) as journal:
+    seen = statuses(app)
+    assert [seen[n] for n in range(3)] == [Status.SUCCEEDED] * 3
+    assert sorted(seen.values()).count(Status.RUNNING) == 2  # what the killed runner last wrote
+    with journal_of(app) as journal:
         command = journal.meta["command"]
     # The same sweep, minus the hanging: resume re-runs the recorded command; edit the
     # config the hang comes from instead (the overrides must stay the same for resume).
     (app.root / "app.py").write_text((app.root / "app.py").read_text().replace('== "hang"', '== "never"'))
     r = app.cli("resume")
     assert r.code == 0, r.err
-    assert command[-1] in " ".join(_journal(app).meta["command"])
-    assert _statuses(app) == {n: Status.SUCCEEDED for n in range(8)}
+    assert command[-1] in " ".join(journal_of(app).meta["command"])
+    assert statuses(app) == {n: Status.SUCCEEDED for n in range(8)}
     successes = (app.root / "successes.log").read_text().split()
     assert sorted(successes) == [str(x) for x in range(8)]  # each job succeeded exactly once
     records = _records(app)
@@ -275,30 +249,30 @@ def test_sigkill_then_resume_runs_each_job_to_success_once(app: Project) -> None
 
 
 def test_first_ctrl_c_lets_running_jobs_finish(app: Project) -> None:
-    proc = _start_sweep(app, "x=range(0,6)", "sleep=3", "-j", "2")
-    _wait_for(lambda: _count(app, Status.RUNNING) == 2)
+    proc = start_sweep(app, "app.py", "x=range(0,6)", "sleep=3", "-j", "2")
+    wait_for(lambda: count(app, Status.RUNNING) == 2)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    statuses = _statuses(app)
-    assert sorted(s.value for s in statuses.values()) == ["pending"] * 4 + ["succeeded"] * 2
+    seen = statuses(app)
+    assert sorted(s.value for s in seen.values()) == ["pending"] * 4 + ["succeeded"] * 2
     pids = {rec["pid"] for rec in _records(app)}
     assert pids and not any(_alive(pid) for pid in pids)
     r = app.cli("resume")
     assert r.code == 0, r.err
-    assert _statuses(app) == {n: Status.SUCCEEDED for n in range(6)}
+    assert statuses(app) == {n: Status.SUCCEEDED for n in range(6)}
 
 
 def test_second_ctrl_c_stops_running_jobs(app: Project) -> None:
-    proc = _start_sweep(app, "x=range(0,4)", "sleep=60", "-j", "2")
-    _wait_for(lambda: _count(app, Status.RUNNING) == 2)
+    proc = start_sweep(app, "app.py", "x=range(0,4)", "sleep=60", "-j", "2")
+    wait_for(lambda: count(app, Status.RUNNING) == 2)
     os.killpg(proc.pid, signal.SIGINT)
     time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGINT)
     proc.communicate(timeout=60)
     assert proc.returncode == 130
-    statuses = _statuses(app)
-    assert sorted(s.value for s in statuses.values()) == ["interrupted"] * 2 + ["pending"] * 2
+    seen = statuses(app)
+    assert sorted(s.value for s in seen.values()) == ["interrupted"] * 2 + ["pending"] * 2
     worker_pids = [int(line.split()[0]) for line in (app.root / "imports.log").read_text().splitlines()[1:]]
     assert worker_pids and not any(_alive(pid) for pid in worker_pids)
 
@@ -356,25 +330,25 @@ def test_resume_without_a_sweep_is_a_usage_error(app: Project) -> None:
 
 
 def test_resume_of_a_sweep_still_running_is_refused(app: Project) -> None:
-    proc = _start_sweep(app, "x=0,1", "-j", "2", "+actions.x1=hang")
+    proc = start_sweep(app, "app.py", "x=0,1", "-j", "2", "+actions.x1=hang")
     try:
-        _wait_for(lambda: _count(app, Status.RUNNING) == 1 and _count(app, Status.SUCCEEDED) == 1)
+        wait_for(lambda: count(app, Status.RUNNING) == 1 and count(app, Status.SUCCEEDED) == 1)
         r = app.cli("resume")
         assert r.code == 2 and "still running in another process" in r.err and "fix:" in r.err
-        assert _statuses(app)[1] is Status.RUNNING  # nothing touched
+        assert statuses(app)[1] is Status.RUNNING  # nothing touched
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
 
 def test_a_second_sweep_into_a_running_sweeps_dir_is_refused(app: Project) -> None:
-    proc = _start_sweep(app, "x=0,1", "-j", "2", "+actions.x1=hang", "hydra.sweep.dir=out/shared")
+    proc = start_sweep(app, "app.py", "x=0,1", "-j", "2", "+actions.x1=hang", "hydra.sweep.dir=out/shared")
     try:
-        _wait_for(lambda: _count(app, Status.RUNNING) == 1 and _count(app, Status.SUCCEEDED) == 1)
+        wait_for(lambda: count(app, Status.RUNNING) == 1 and count(app, Status.SUCCEEDED) == 1)
         r = app.cli("multirun", "app.py", "x=5", "hydra.sweep.dir=out/shared")
         assert r.code == 2 and "is being run by another process" in r.err and "fix:" in r.err
         assert "5" not in (app.root / "successes.log").read_text().split()
-        assert _statuses(app) == {0: Status.SUCCEEDED, 1: Status.RUNNING}  # the running sweep's journal is intact
+        assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.RUNNING}  # the running sweep's journal is intact
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

@@ -249,6 +249,11 @@ class SweepJournal:
     def meta(self) -> dict[str, Any]:
         return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM sweep")}
 
+    def set_meta(self, key: str, value: Any) -> None:
+        """Record a fact about the sweep (a search's seed) that ``resume`` needs back."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO sweep (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
     def reset(self, meta: Mapping[str, Any]) -> None:
         """Forget a previous sweep that ran in the same dir (Hydra reuses a dir within one second)."""
         with self._db:
@@ -272,7 +277,8 @@ class SweepJournal:
         self._db.execute(
             "INSERT INTO jobs (num, overrides, status, attempts, started, worker, slot) VALUES (?, ?, ?, 1, ?, ?, ?)"
             " ON CONFLICT(num) DO UPDATE SET status=excluded.status, attempts=jobs.attempts + 1,"
-            " started=excluded.started, ended=NULL, worker=excluded.worker, slot=excluded.slot, error=NULL",
+            " started=excluded.started, ended=NULL, worker=excluded.worker, slot=excluded.slot, error=NULL,"
+            " overrides=excluded.overrides",
             (num, json.dumps(list(overrides)), Status.RUNNING.value, time.time(), worker, slot),
         )
 

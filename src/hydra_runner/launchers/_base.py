@@ -3,15 +3,20 @@
 The base class keeps the sweep journal: jobs are recorded when launched, each backend
 reports when a job starts and ends, and when a sweep is resumed the jobs that already
 succeeded are answered from the journal instead of being run again.
+
+Besides Hydra's batch API (``launch``), a launcher runs a *feed* of jobs as slots free up
+(:meth:`RunnerLauncher.run_feed`, used by the asynchronous sweepers) through three slot
+methods: :meth:`~RunnerLauncher.can_submit`, :meth:`~RunnerLauncher.submit` and
+:meth:`~RunnerLauncher.poll`. Jobs talk back to the sweep (``hydra_runner.report``)
+through :meth:`~RunnerLauncher.job_event`.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides
 from hydra.plugins.launcher import Launcher
@@ -24,6 +29,7 @@ from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import JOURNAL_FILE, Status, SweepBusy, SweepJournal, describe_sweep, register_sweep
 from hydra_runner.journal.resume import resuming
+from hydra_runner.launchers._schedule import Ended, JobFeed, outcome_of, run_schedule
 from hydra_runner.results import JobResult
 
 __all__ = ["JobSpec", "RunnerLauncher"]
@@ -53,6 +59,13 @@ class RunnerLauncher(Launcher, ABC):
     #: Keep resources (worker processes) between launches; the sweeper sets this.
     keep_workers = False
 
+    #: Whether Ctrl-C is counted (first: stop scheduling, second: stop jobs) instead of raised.
+    counts_interrupts = False
+
+    #: How often a crashed or timed-out job is run again; whether the first failure stops the sweep.
+    retries = 0
+    fail_fast = False
+
     def close(self) -> None:
         """Release what the launcher holds between launches (the journal's lock, workers)."""
         if self.journal is not None:
@@ -68,6 +81,8 @@ class RunnerLauncher(Launcher, ABC):
         self.journal: Optional[SweepJournal] = None
         # Sweep dirs this launcher already started a journal in (a reopened one is not reset).
         self._journal_dirs: set[Path] = set()
+        #: Handlers of the events jobs send (``report``, ...), by kind; each gets (job number, payload).
+        self.event_handlers: dict[str, Callable[[int, Any], Any]] = {}
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
@@ -93,12 +108,60 @@ class RunnerLauncher(Launcher, ABC):
         self.job_log.info(f"Launching {len(todo)} jobs {self.where(len(todo))}")
         try:
             ran = dict(zip((num for num, _ in todo), self._launch(todo)))
+        except KeyboardInterrupt:
+            self.close()  # interrupted: nothing more runs, whatever the sweeper planned
+            raise
         finally:
             assert self.loader is not None
             self.loader.forget_validated()
             if not self.keep_workers:
                 self.close()
         return [done[num] if num in done else ran[num] for num, _ in jobs]
+
+    def run_feed(self, feed: JobFeed, *, max_running: Optional[int] = None) -> dict[int, JobReturn]:
+        """Run jobs from ``feed`` as slots free up, until it has no more; their results by number.
+
+        The feed enters its jobs in the journal (:meth:`open_journal`) before giving them.
+        """
+        assert self.config is not None and self.loader is not None, "setup() must be called before run_feed()"
+        _compat.setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        try:
+            return run_schedule(self, feed, max_running=max_running)
+        except KeyboardInterrupt:
+            self.close()
+            raise
+        finally:
+            self.loader.forget_validated()
+            if not self.keep_workers:
+                self.close()
+
+    def job_event(self, num: int, kind: str, payload: Any) -> Any:
+        """Answer an event job ``num`` sent (``hydra_runner.report``); None when nobody listens."""
+        handler = self.event_handlers.get(kind)
+        return handler(num, payload) if handler is not None else None
+
+    # -- slots, for run_feed ---------------------------------------------------------------
+
+    def slot_count(self) -> int:
+        """How many jobs this launcher runs at once."""
+        return 1
+
+    def can_submit(self) -> bool:
+        """Whether a slot is free for :meth:`submit` now."""
+        raise NotImplementedError(f"{type(self).__name__} does not run jobs as slots free up")
+
+    def submit(self, job: JobSpec) -> None:
+        """Start ``job`` in a free slot (and record its start in the journal)."""
+        raise NotImplementedError(f"{type(self).__name__} does not run jobs as slots free up")
+
+    def poll(self, timeout: float) -> list[Ended]:
+        """Wait up to ``timeout`` seconds for running jobs to end; those that did."""
+        raise NotImplementedError(f"{type(self).__name__} does not run jobs as slots free up")
+
+    def kill_running(self) -> list[Ended]:
+        """Stop every running job now (second Ctrl-C)."""
+        return []
 
     # -- for backends ----------------------------------------------------------------------
 
@@ -164,12 +227,9 @@ class RunnerLauncher(Launcher, ABC):
 
     def record_return(self, num: int, ret: JobReturn, directory: Optional[str]) -> None:
         """Record a finished job from its ``JobReturn``."""
-        if ret.status == JobStatus.COMPLETED:
-            self.record_end(num, Status.SUCCEEDED, directory=directory, value=ret._return_value)
-        else:
-            exc = ret._return_value
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc else None
-            self.record_end(num, Status.FAILED, directory=directory, error=text)
+        status, error = outcome_of(ret)
+        self.record_end(num, status, directory=directory, value=ret._return_value if error is None else None,
+                        error=error)
 
     def _already_succeeded(self, jobs: list[JobSpec]) -> dict[int, JobReturn]:
         """Results of jobs that succeeded before this resume, read back from the journal."""

@@ -2,30 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+import functools
+import time
+from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn
 
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
 from hydra_runner.launchers._run_job import reapply_logging, resolved_logging, run_sweep_job
+from hydra_runner.launchers._schedule import Ended, outcome_of
+from hydra_runner.reporting import reporting_to
 
 __all__ = ["InProcessLauncher"]
 
 
 class InProcessLauncher(RunnerLauncher):
-    """The default launcher: same semantics as Hydra's ``BasicLauncher``."""
+    """The default launcher: same semantics as Hydra's ``BasicLauncher``.
+
+    As a slot backend (asynchronous sweepers) it has one slot: :meth:`submit` runs the job
+    to its end before returning, and :meth:`poll` hands back how it ended.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ended: list[Ended] = []
+        self._hydra_logging: Optional[Any] = None
 
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
-        assert self.config is not None and self.task_function is not None and self.hydra_context is not None
-        hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
-        verbose = self.config.hydra.verbose
         results: list[JobReturn] = []
         for job in jobs:
             self.announce(job)
-            composed = self.compose(job)
-            self.record_start(job)
-            ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
-            self.record_return(job[0], ret, composed.output_dir)
+            ret, directory = self._run(job)
+            self.record_return(job[0], ret, directory)
             results.append(ret)
-            reapply_logging(hydra_logging, verbose)
         return results
+
+    def _run(self, job: JobSpec) -> tuple[JobReturn, str]:
+        assert self.config is not None and self.task_function is not None and self.hydra_context is not None
+        if self._hydra_logging is None:
+            self._hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
+        composed = self.compose(job)
+        self.record_start(job)
+        with reporting_to(functools.partial(self.job_event, job[0])):
+            ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
+        reapply_logging(self._hydra_logging, self.config.hydra.verbose)
+        return ret, composed.output_dir
+
+    # -- one slot -----------------------------------------------------------------------------
+
+    def can_submit(self) -> bool:
+        return not self._ended
+
+    def submit(self, job: JobSpec) -> None:
+        start = time.monotonic()
+        ret, directory = self._run(job)
+        status, error = outcome_of(ret)
+        self._ended.append(Ended(job[0], status, ret, time.monotonic() - start, directory, error))
+
+    def poll(self, timeout: float) -> list[Ended]:
+        ended, self._ended = self._ended, []
+        return ended

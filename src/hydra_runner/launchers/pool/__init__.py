@@ -10,11 +10,8 @@ processes; :mod:`._worker` runs inside them.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 import weakref
-from collections import deque
 from typing import Any, Optional, Sequence, Union
 
 from hydra.core.utils import JobReturn, JobStatus
@@ -24,7 +21,7 @@ from omegaconf import DictConfig
 from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
 from hydra_runner.journal import Status
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
+from hydra_runner.launchers._schedule import Ended, JobList, run_schedule
 from hydra_runner.task_ref import TaskRef
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
 from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
@@ -41,6 +38,7 @@ class ProcessPoolLauncher(RunnerLauncher):
     """Runs a sweep's jobs in parallel worker processes (``hydra/launcher=runner_pool``)."""
 
     isolates_failures = True
+    counts_interrupts = True
 
     def __init__(
         self,
@@ -64,6 +62,7 @@ class ProcessPoolLauncher(RunnerLauncher):
         self.stream = bool(stream)
         self._pool: Optional[WorkerPool] = None
         self._slots: Optional[list[Slot]] = None
+        self._tails = _Tails() if self.stream else None
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -102,7 +101,7 @@ class ProcessPoolLauncher(RunnerLauncher):
             task_name=str(self.config.hydra.job.name),
             resolvers=_sendable_resolvers(),
         )
-        pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout)
+        pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout, on_event=self.job_event)
         pool.start()
         # Workers started for a sweep that never launches (invalid jobs) end with the launcher.
         weakref.finalize(self, pool.close, kill=True)
@@ -114,77 +113,56 @@ class ProcessPoolLauncher(RunnerLauncher):
             self._pool = None
         super().close()
 
-    # -- the schedule ----------------------------------------------------------------------------
+    # -- slots -----------------------------------------------------------------------------------
 
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
         if not jobs:
             return []
+        results = run_schedule(self, JobList(jobs))
+        # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
+        return [results.get(num) or _not_run(num, list(overrides)) for num, overrides in jobs]
+
+    def slot_count(self) -> int:
+        return len(self.slots())
+
+    def _workers(self) -> WorkerPool:
         if self._pool is None:
             self._pool = self._start_pool()
-        pool = self._pool
-        queue = deque(jobs)
-        overrides = {num: list(o) for num, o in jobs}
-        attempts = {num: 0 for num, _ in jobs}
-        results: dict[int, JobReturn] = {}
-        failed: list[FailedJob] = []
-        stopping = False
-        interrupts = _InterruptCounter()
-        tails = _Tails() if self.stream else None
-        try:
-            with interrupts, Progress(len(jobs)) as progress:
-                while queue or pool.running():
-                    if interrupts.count >= 2:
-                        for done in pool.kill_running():
-                            self._finish(done, overrides, results, failed, progress)
-                        break
-                    stopping = stopping or interrupts.count >= 1
-                    if not stopping:
-                        for worker in pool.idle():
-                            if not queue:
-                                break
-                            num, job_overrides = queue.popleft()
-                            # The worker composes the job itself: the parent's validated copy can go.
-                            assert self.loader is not None and self.config is not None
-                            self.loader.discard_validated(self.config, list(job_overrides))
-                            self.announce((num, job_overrides))
-                            attempts[num] += 1
-                            self.record_start((num, job_overrides), worker=worker.name, slot=worker.slot.label)
-                            pool.submit(worker, num, list(job_overrides))
-                    elif not pool.running():
-                        break
-                    progress.update(running=len(pool.running()))
-                    ended = pool.poll(timeout=0.2 if (stopping or tails is not None) else 1.0)
-                    if tails is not None:
-                        tails.pump([*pool.running(), *ended])
-                    for done in ended:
-                        if done.status in (Status.CRASHED, Status.TIMEOUT) and attempts[done.num] <= self.retries:
-                            self.job_log.warning(f"#{done.num} {done.message}; retrying")
-                            queue.appendleft((done.num, overrides[done.num]))
-                            continue
-                        self._finish(done, overrides, results, failed, progress)
-                        if self.fail_fast and done.status is not Status.SUCCEEDED:
-                            stopping = True
-        finally:
-            if interrupts.count:
-                self.close()
-        if failed:
-            print(format_summary(failed, len(jobs)), file=sys.stderr, flush=True)
-        if interrupts.count:
-            raise KeyboardInterrupt
-        # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
-        return [results.get(num) or _not_run(num, overrides[num]) for num, _ in jobs]
+        return self._pool
 
-    def _finish(self, done: Finished, overrides: dict[int, list[str]], results: dict[int, JobReturn],
-                failed: list[FailedJob], progress: Progress) -> None:
+    def can_submit(self) -> bool:
+        return bool(self._workers().idle())
+
+    def submit(self, job: JobSpec) -> None:
+        assert self.loader is not None and self.config is not None
+        num, overrides = job
+        # The worker composes the job itself: the parent's validated copy can go.
+        self.loader.discard_validated(self.config, list(overrides))
+        worker = self._workers().idle()[0]
+        self.record_start(job, worker=worker.name, slot=worker.slot.label)
+        self._workers().submit(worker, num, list(overrides))
+
+    def poll(self, timeout: float) -> list[Ended]:
+        pool = self._workers()
+        if self._tails is not None:
+            timeout = min(timeout, 0.2)
+        finished = pool.poll(timeout=timeout)
+        if self._tails is not None:
+            self._tails.pump([*pool.running(), *finished])
+        return [self._ended(done) for done in finished]
+
+    def kill_running(self) -> list[Ended]:
+        return [self._ended(done) for done in self._workers().kill_running()]
+
+    def _ended(self, done: Finished) -> Ended:
         outcome = done.outcome
-        ret = JobResult(overrides=overrides[done.num], status=JobStatus.FAILED)
-        value: Any = None
+        ret = JobResult(overrides=list(done.overrides), status=JobStatus.FAILED)
         if outcome is not None:
             ret.task_name = outcome.task_name
             ret.working_dir = outcome.working_dir
             if outcome.completed:
                 ret.status = JobStatus.COMPLETED
-                ret.return_value = value = outcome.return_value
+                ret.return_value = outcome.return_value
             else:
                 ret.return_value = outcome.exception
         else:
@@ -193,10 +171,7 @@ class ProcessPoolLauncher(RunnerLauncher):
         error = None
         if done.status is not Status.SUCCEEDED:
             error = (outcome.traceback if outcome is not None else None) or done.message
-            failed.append(FailedJob(done.num, overrides[done.num], done.status, done.output_dir, error or ""))
-        self.record_end(done.num, done.status, directory=done.output_dir, value=value, error=error)
-        results[done.num] = ret
-        progress.finished(done.num, done.status, done.duration, value, overrides[done.num])
+        return Ended(done.num, done.status, ret, done.duration, done.output_dir, error)
 
     def _attach_configs(self, ret: JobResult, done: Finished) -> None:
         """``cfg`` and ``hydra_cfg`` of the job, composed again in the parent only if read."""
@@ -236,29 +211,6 @@ def _not_run(num: int, overrides: list[str]) -> JobReturn:
     return JobResult(
         overrides=overrides, status=JobStatus.FAILED, _return_value=JobInterrupted(f"job #{num} was not run")
     )
-
-
-class _InterruptCounter:
-    """Counts Ctrl-C presses while a sweep runs, instead of raising at an arbitrary point."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._previous: Any = None
-
-    def __enter__(self) -> _InterruptCounter:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_signal)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        self.count += 1
-        if self.count == 1:
-            print("\nInterrupted: no new jobs will start; running jobs finish (Ctrl-C again to stop them).",
-                  file=sys.stderr, flush=True)
 
 
 class _Tails:

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from hydra_runner.journal import Status
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
@@ -43,6 +43,7 @@ class Running:
 @dataclass
 class Finished:
     num: int
+    overrides: list[str]
     status: Status
     outcome: Optional[JobOutcome]
     output_dir: Optional[str]
@@ -123,12 +124,15 @@ def _discard_prestarted() -> None:
 
 class WorkerPool:
     def __init__(self, slots: Sequence[Slot], bootstrap: Bootstrap, setup: WorkerSetup,
-                 *, timeout: Optional[float] = None) -> None:
+                 *, timeout: Optional[float] = None,
+                 on_event: Optional[Callable[[int, str, Any], Any]] = None) -> None:
         self.slots = list(slots)
         self.bootstrap = bootstrap
         # By value where plain pickle fails: the ConfigStore may hold dataclasses made at run time.
         self.setup_bytes = dumps_by_value(setup)
         self.timeout = timeout
+        #: Answers a running job's event (job number, kind, payload); the answer goes back to it.
+        self.on_event = on_event
         self.workers: list[_Worker] = []
 
     # -- life cycle -------------------------------------------------------------------------
@@ -225,6 +229,8 @@ class WorkerPool:
             worker.ready = True
         elif kind == "started" and worker.job is not None:
             worker.job.output_dir = message[2]
+        elif kind == "event" and worker.job is not None:
+            self._answer(worker, message[1], message[2])
         elif kind == "done" and worker.job is not None:
             job, worker.job = worker.job, None
             outcome: JobOutcome = message[1]
@@ -233,6 +239,15 @@ class WorkerPool:
         elif kind == "init_failed":
             self.close(kill=True)
             raise PoolError(f"a worker could not set up the task:\n{message[1]}")
+
+    def _answer(self, worker: _Worker, kind: str, payload: Any) -> None:
+        assert worker.job is not None
+        try:
+            answer = self.on_event(worker.job.num, kind, payload) if self.on_event is not None else None
+        except Exception as e:  # the job waits for an answer: it gets the error instead
+            worker.outbox.send(("error", f"{type(e).__name__}: {e}"))
+            return
+        worker.outbox.send(("answer", answer))
 
     def _lost(self, worker: _Worker, finished: list[Finished]) -> None:
         code = worker.proc.wait()
@@ -283,6 +298,7 @@ class WorkerPool:
         output_dir = outcome.output_dir if outcome is not None and outcome.output_dir else job.output_dir
         return Finished(
             num=job.num,
+            overrides=job.overrides,
             status=status,
             outcome=outcome,
             output_dir=output_dir,

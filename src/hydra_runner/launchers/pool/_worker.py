@@ -102,7 +102,7 @@ class _Baseline:
 
 
 class _Worker:
-    def __init__(self, setup: WorkerSetup, conn: Connection) -> None:
+    def __init__(self, setup: WorkerSetup, conn: Connection, inbox: Connection) -> None:
         from hydra._internal.callbacks import Callbacks
         from hydra.core.global_hydra import GlobalHydra
         from hydra.types import HydraContext
@@ -122,6 +122,7 @@ class _Worker:
         self.hydra_context = HydraContext(config_loader=self.loader, callbacks=Callbacks(self.config))
         self.hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
         self.conn = conn
+        self.inbox = inbox
         self.output_dir: Optional[str] = None
         self.baseline = _Baseline()
 
@@ -135,20 +136,30 @@ class _Worker:
 
         return capture
 
+    def _ask_parent(self, kind: str, payload: Any) -> Any:
+        """A job's event (``hydra_runner.report``) goes to the parent; the job waits for the answer."""
+        self.conn.send(("event", kind, payload))
+        reply = self.inbox.recv()
+        if reply[0] == "error":
+            raise RuntimeError(f"the sweep could not handle the job's {kind!r}: {reply[1]}")
+        return reply[1]
+
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
 
         from hydra_runner.launchers._run_job import run_sweep_job
+        from hydra_runner.reporting import reporting_to
 
         self.output_dir = None
         try:
             job = self.loader.compose_job(self.config, overrides, job_num=num)
-            ret = run_sweep_job(
-                job,
-                task_function=self.task_function,
-                hydra_context=self.hydra_context,
-                capture_output=self._capture(num),
-            )
+            with reporting_to(self._ask_parent):
+                ret = run_sweep_job(
+                    job,
+                    task_function=self.task_function,
+                    hydra_context=self.hydra_context,
+                    capture_output=self._capture(num),
+                )
         except Exception as e:
             return JobOutcome.failed(num, e, output_dir=self.output_dir)
         fields = dict(task_name=ret.task_name, working_dir=ret.working_dir, output_dir=self.output_dir)
@@ -220,7 +231,7 @@ def main() -> None:
 
         _load_main(boot.main_file)
     try:
-        worker = _Worker(inbox.recv(), outbox)
+        worker = _Worker(inbox.recv(), outbox, inbox)
     except BaseException as e:
         outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback))
         return

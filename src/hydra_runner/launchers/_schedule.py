@@ -1,0 +1,167 @@
+"""The loop a launcher runs to keep its slots busy: take jobs from a feed, collect them as they end.
+
+A *feed* is a fixed list of jobs (a grid batch) or a sweeper that asks for its next trial
+the moment a slot frees up (asynchronous search: no batch barrier). The loop owns what is
+the same for every backend: the journal, retries of lost jobs, fail-fast, Ctrl-C, the
+progress line and the summary of failures. A backend only says whether it can take a job,
+takes one, and reports the jobs that ended (:class:`SlotBackend`).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import traceback
+from abc import ABC, abstractmethod
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Optional
+
+from hydra.core.utils import JobReturn, JobStatus
+
+from hydra_runner.journal import Status
+from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
+from hydra_runner.reporting import is_pruned
+
+if TYPE_CHECKING:
+    from hydra_runner.launchers._base import JobSpec, RunnerLauncher
+
+__all__ = ["Ended", "JobFeed", "JobList", "outcome_of", "run_schedule"]
+
+
+@dataclass
+class Ended:
+    """A job that ended, as a backend reports it."""
+
+    num: int
+    status: Status
+    ret: JobReturn
+    duration: float
+    directory: Optional[str]
+    #: For a job that did not succeed: its traceback, or what happened to its process.
+    error: Optional[str] = None
+
+
+def outcome_of(ret: JobReturn) -> tuple[Status, Optional[str]]:
+    """A finished job's journal status and, unless it succeeded, its traceback."""
+    if ret.status == JobStatus.COMPLETED:
+        return Status.SUCCEEDED, None
+    exc = ret._return_value
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc is not None else None
+    return (Status.PRUNED if is_pruned(exc) else Status.FAILED), text
+
+
+class JobFeed(ABC):
+    """Where a schedule's jobs come from."""
+
+    #: How many jobs the feed expects to give (for the progress line).
+    total: int = 0
+
+    @abstractmethod
+    def next_job(self) -> Optional[JobSpec]:
+        """The next job to start, or None when the feed has no more jobs, ever."""
+
+    def job_ended(self, num: int, status: Status, ret: JobReturn) -> None:
+        """Called once per job, when it ended for good (after any retries)."""
+
+
+class JobList(JobFeed):
+    def __init__(self, jobs: Iterable[JobSpec]) -> None:
+        self.jobs = deque(jobs)
+        self.total = len(self.jobs)
+
+    def next_job(self) -> Optional[JobSpec]:
+        return self.jobs.popleft() if self.jobs else None
+
+
+def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Optional[int] = None) -> dict[int, JobReturn]:
+    """Run the feed's jobs on ``launcher``'s slots until the feed is done; their results by number.
+
+    A crashed or timed-out job is run again up to ``launcher.retries`` times. A job that
+    did not succeed is summarised at the end; it never stops the others unless
+    ``launcher.fail_fast``. With the launcher's Ctrl-C handling, the first press stops
+    scheduling, the second stops running jobs, and then KeyboardInterrupt is raised.
+    """
+    results: dict[int, JobReturn] = {}
+    failed: list[FailedJob] = []
+    overrides: dict[int, list[str]] = {}
+    attempts: Counter[int] = Counter()
+    retry: deque[JobSpec] = deque()
+    running = 0
+    stopping = exhausted = False
+    limit = max_running or sys.maxsize
+    interrupts = _InterruptCounter(enabled=launcher.counts_interrupts)
+
+    def finish(ended: Ended, progress: Progress) -> None:
+        status = Status.PRUNED if ended.status is Status.FAILED and is_pruned(ended.ret._return_value) else ended.status
+        value = ended.ret._return_value if status is Status.SUCCEEDED else None
+        error = None if status.finished_well else (ended.error or "")
+        if error is not None:
+            failed.append(FailedJob(ended.num, overrides[ended.num], status, ended.directory, error))
+        launcher.record_end(ended.num, status, directory=ended.directory, value=value,
+                            error=error if error is not None else ended.error)
+        results[ended.num] = ended.ret
+        progress.finished(ended.num, status, ended.duration, value, overrides[ended.num])
+        feed.job_ended(ended.num, status, ended.ret)
+
+    with interrupts, Progress(feed.total) as progress:
+        while True:
+            if interrupts.count >= 2:
+                for ended in launcher.kill_running():
+                    running -= 1
+                    finish(ended, progress)
+                break
+            stopping = stopping or interrupts.count >= 1
+            while not stopping and running < limit and launcher.can_submit():
+                job = retry.popleft() if retry else (None if exhausted else feed.next_job())
+                if job is None:
+                    exhausted = True
+                    break
+                num, job_overrides = job
+                overrides[num] = list(job_overrides)
+                attempts[num] += 1
+                launcher.announce(job)
+                running += 1
+                launcher.submit(job)
+            if running == 0 and (stopping or (exhausted and not retry)):
+                break
+            progress.update(running=running)
+            for ended in launcher.poll(timeout=0.2 if stopping else 1.0):
+                running -= 1
+                if ended.status in (Status.CRASHED, Status.TIMEOUT) and attempts[ended.num] <= launcher.retries:
+                    launcher.job_log.warning(f"#{ended.num} {ended.error}; retrying")
+                    retry.append((ended.num, overrides[ended.num]))
+                    continue
+                finish(ended, progress)
+                if launcher.fail_fast and ended.num in {f.num for f in failed}:
+                    stopping = True
+    if failed:
+        print(format_summary(failed, max(feed.total, len(results))), file=sys.stderr, flush=True)
+    if interrupts.count:
+        raise KeyboardInterrupt
+    return results
+
+
+class _InterruptCounter:
+    """Counts Ctrl-C presses while a schedule runs, instead of raising at an arbitrary point."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.count = 0
+        self._previous: Any = None
+
+    def __enter__(self) -> _InterruptCounter:
+        if self.enabled and threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.count == 1:
+            print("\nInterrupted: no new jobs will start; running jobs finish (Ctrl-C again to stop them).",
+                  file=sys.stderr, flush=True)

@@ -1,0 +1,68 @@
+"""What a running job tells the sweep: intermediate values, and whether it should stop.
+
+Inside a job, :func:`report` sends ``(value, step)`` to whatever runs the sweep: the
+launcher passes it on to the sweeper (Optuna's pruner) and returns its answer. The job
+may run in this process, in a pool worker or on another machine; each launcher installs
+a *channel* around the job (:func:`reporting_to`) that carries the event to the parent and
+brings the answer back. Outside a sweep there is no channel and reporting does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any, Callable, Iterator, Optional
+
+__all__ = ["TrialPruned", "is_pruned", "job_event", "report", "reporting_to"]
+
+Channel = Callable[[str, Any], Any]
+"""Carries one event (kind, payload) from a job to its sweep and returns the answer."""
+
+_channel: Optional[Channel] = None
+_lock = threading.Lock()
+
+
+class TrialPruned(Exception):
+    """Raised by :func:`report` when the sweep's pruner stops the trial; the trial ends PRUNED."""
+
+
+def report(value: float, step: int, *, prune: bool = True) -> bool:
+    """Record ``value`` at ``step`` for the running job; True if the sweep wants it stopped.
+
+    With ``prune=True`` (the default) a stop is raised as :class:`TrialPruned`, which ends the
+    job as a pruned trial; with ``prune=False`` the job reads the flag and stops itself.
+    """
+    should_prune = bool(job_event("report", {"value": float(value), "step": int(step)}))
+    if should_prune and prune:
+        raise TrialPruned(f"pruned at step {int(step)} (value {float(value):g})")
+    return should_prune
+
+
+def job_event(kind: str, payload: Any) -> Any:
+    """Send an event to the sweep running this job; None when the job runs outside one."""
+    channel = _channel
+    if channel is None:
+        return None
+    # A job's threads share the job's channel; one event crosses it at a time.
+    with _lock:
+        return channel(kind, payload)
+
+
+@contextlib.contextmanager
+def reporting_to(channel: Channel) -> Iterator[None]:
+    """Route the events of the job run inside this block through ``channel``."""
+    global _channel
+    previous, _channel = _channel, channel
+    try:
+        yield
+    finally:
+        _channel = previous
+
+
+def is_pruned(error: Any) -> bool:
+    """Whether a job's exception means "pruned": ours, Optuna's, or either sent back by name."""
+    if isinstance(error, TrialPruned):
+        return True
+    name = getattr(error, "type_name", None) or type(error).__name__
+    module = type(error).__module__
+    return name == "TrialPruned" and (module.startswith(("optuna", "hydra_runner")) or hasattr(error, "type_name"))
