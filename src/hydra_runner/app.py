@@ -97,8 +97,11 @@ class App:
     # -- Hydra objects ----------------------------------------------------------------
 
     def _create_hydra(self) -> Any:
+        from hydra_runner.sweepers import register_short_names
+
         if self.version_base is not UNSET:
             _compat.set_version_base(self.version_base)
+        register_short_names()
         search_path = _compat.create_config_search_path(self.location.search_dir)
         if self.config_dir is not None:
             abs_dir = os.path.abspath(self.config_dir)

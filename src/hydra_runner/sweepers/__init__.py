@@ -1,33 +1,75 @@
 """Sweepers: which jobs a multirun launches.
 
-Hydra's BasicSweeper is served by :class:`GridSweeper`; any other sweeper plugin
-(Optuna, Nevergrad, a custom one in the ConfigStore) is instantiated by Hydra itself.
+    grid.GridSweeper               Hydra's BasicSweeper (Cartesian product, batches)
+    optuna_search.OptunaSweeper    hydra/sweeper=optuna: Optuna studies, asynchronous, resumable
+    random_search.RandomSweeper    hydra/sweeper=random: random search
+    search_space                   the override grammar read as a search space
+    _search                        what the searching sweepers share (trials as a feed of jobs)
+
+Any other sweeper plugin (Nevergrad, a custom one in the ConfigStore) is instantiated by
+Hydra itself. Importing this package stays light: the sweepers load when used.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner import _compat
-from hydra_runner.sweepers.grid import GridSweeper
 
-__all__ = ["GridSweeper", "instantiate_sweeper"]
+__all__ = ["instantiate_sweeper", "register_short_names"]
+
+_PLUGINS = "hydra_plugins.hydra_runner_plugins"
+# Each hydra-runner sweeper plugin's target, and the sweeper it stands for.
+_OWN_SWEEPERS = {
+    f"{_PLUGINS}.runner_optuna_sweeper.RunnerOptunaSweeper": "hydra_runner.sweepers.optuna_search:OptunaSweeper",
+    f"{_PLUGINS}.runner_random_sweeper.RunnerRandomSweeper": "hydra_runner.sweepers.random_search:RandomSweeper",
+}
 
 
 def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Sweeper:
     sweeper_cfg = config.hydra.sweeper
-    if sweeper_cfg is not None and sweeper_cfg.get("_target_") == _compat.BASIC_SWEEPER_TARGET:
-        sweeper: Sweeper = GridSweeper(max_batch_size=sweeper_cfg.max_batch_size, params=sweeper_cfg.params)
-        sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
-        return sweeper
     target = sweeper_cfg.get("_target_") if sweeper_cfg is not None else None
-    if target and not Plugins.is_in_toplevel_plugins_module(target):
+    sweeper: Sweeper
+    if target == _compat.BASIC_SWEEPER_TARGET:
+        from hydra_runner.sweepers.grid import GridSweeper
+
+        sweeper = GridSweeper(max_batch_size=sweeper_cfg.max_batch_size, params=sweeper_cfg.params)
+    elif target in _OWN_SWEEPERS:
+        module, _, name = _OWN_SWEEPERS[target].partition(":")
+        options = OmegaConf.to_container(sweeper_cfg, resolve=True)
+        assert isinstance(options, dict)
+        options.pop("_target_")
+        sweeper = getattr(importlib.import_module(module), name)(**options)
+    elif target and not Plugins.is_in_toplevel_plugins_module(target):
         # A sweeper the project registered in its own ConfigStore (hydra-zen's builds(...)):
         # Hydra 1.3.8+ only instantiates plugins from hydra_plugins; the project's own code is trusted here.
         sweeper = _compat.instantiate_project_plugin(sweeper_cfg, Sweeper)
-        sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
-        return sweeper
-    return Plugins.instance().instantiate_sweeper(hydra_context=hydra_context, task_function=task_function, config=config)
+    else:
+        return Plugins.instance().instantiate_sweeper(hydra_context=hydra_context, task_function=task_function,
+                                                      config=config)
+    sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
+    return sweeper
+
+
+def register_short_names() -> None:
+    """Inside hydra-runner, ``hydra/sweeper=optuna`` and ``=random`` select hydra-runner's sweepers.
+
+    Plain ``@hydra.main`` apps see only ``runner_optuna`` / ``runner_random``, so an installed
+    hydra-optuna-sweeper keeps its name there. Registered after Hydra's plugin scan, so these win.
+    """
+    from hydra.core.config_store import ConfigStore
+
+    Plugins.instance()
+    optuna_plugin: Any = importlib.import_module(f"{_PLUGINS}.runner_optuna_sweeper")
+    random_plugin: Any = importlib.import_module(f"{_PLUGINS}.runner_random_sweeper")
+    store = ConfigStore.instance()
+    store.store(group="hydra/sweeper", name="optuna", node=optuna_plugin.RunnerOptunaSweeperConf,
+                provider="hydra-runner")
+    store.store(group="hydra/sweeper", name="random", node=random_plugin.RunnerRandomSweeperConf,
+                provider="hydra-runner")

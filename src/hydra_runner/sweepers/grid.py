@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
+from hydra.plugins.launcher import Launcher
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
@@ -26,6 +28,19 @@ class GridSweeper(BasicSweeper):
     jobs that never started. With a launcher that isolates failures (the process pool), a
     failed job does not stop later batches: the sweep ends with :class:`SweepFailed`.
     """
+
+    def __init__(self, max_batch_size: Optional[int], params: Optional[dict[str, str]] = None) -> None:
+        # BasicSweeper's own __init__ calls super(BasicSweeper, self), which fails once Hydra's
+        # plugin scan re-executes its module (a rescan after Hydra's singletons were reset):
+        # the name then means a new class. The same fields, set without it.
+        Sweeper.__init__(self)
+        self.overrides: Optional[Sequence[Sequence[Sequence[str]]]] = None
+        self.batch_index = 0
+        self.max_batch_size = max_batch_size
+        self.params = params or {}
+        self.hydra_context: Optional[HydraContext] = None
+        self.config: Optional[DictConfig] = None
+        self.launcher: Optional[Launcher] = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         from hydra_runner.launchers import instantiate_launcher

@@ -1,0 +1,104 @@
+"""The override grammar read as a search space: each form pinned to its distribution."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+from hydra_runner.errors import UsageError
+from hydra_runner.sweepers.search_space import Param, SearchSpace
+
+
+def _param(line: str) -> Param:
+    (entry,) = SearchSpace.parse([line]).entries
+    assert isinstance(entry, Param)
+    return entry
+
+
+@pytest.mark.parametrize(
+    "line, distribution",
+    [
+        ("lr=interval(0.1,0.5)", FloatDistribution(0.1, 0.5)),
+        ("lr=interval(1,10)", FloatDistribution(1.0, 10.0)),  # interval() is a float range in Hydra
+        ("n=int(interval(1,10))", IntDistribution(1, 10)),
+        ("lr=tag(log,interval(1e-4,1e-1))", FloatDistribution(1e-4, 1e-1, log=True)),
+        ("n=tag(log,int(interval(1,1024)))", IntDistribution(1, 1024, log=True)),
+        # range's stop is excluded, as in Python: range(0,10,3) is 0, 3, 6, 9.
+        ("n=range(0,10,3)", IntDistribution(0, 9, step=3)),
+        ("n=range(0,10)", IntDistribution(0, 9)),
+        ("n=range(1,4)", IntDistribution(1, 3)),
+        ("n=range(5,0,-1)", IntDistribution(1, 5)),
+        ("f=range(0,1,0.25)", FloatDistribution(0.0, 0.75, step=0.25)),
+        ("m=choice(resnet,vit)", CategoricalDistribution(["resnet", "vit"])),
+        ("b=1,2,4", CategoricalDistribution([1, 2, 4])),
+        ("s=shuffle(range(1,4))", None),
+    ],
+)
+def test_each_form_maps_to_its_distribution(line: str, distribution: object) -> None:
+    param = _param(line)
+    if distribution is None:  # shuffle: categorical, order irrelevant
+        assert param.kind == "categorical" and sorted(param.choices) == [1, 2, 3]
+        return
+    assert param.distribution() == distribution
+
+
+def test_range_never_gives_its_stop() -> None:
+    param = _param("n=range(0,10,3)")
+    rng = random.Random(0)
+    drawn = {param.sample(rng) for _ in range(400)}
+    assert drawn == {0, 3, 6, 9}
+
+
+def test_fixed_values_and_order_are_kept() -> None:
+    space = SearchSpace.parse(["a=1", "lr=interval(0,1)", "+extra=x", "model=choice(resnet,vit)"])
+    assert space.fixed == ["a=1", "+extra=x"]
+    assert [p.name for p in space.params] == ["lr", "model"]
+    assert space.overrides({"lr": 0.5, "model": "vit"}) == ["a=1", "lr=0.5", "+extra=x", "model=vit"]
+
+
+def test_a_later_override_of_a_key_wins() -> None:
+    # hydra.sweeper.params come first, the command line after: the command line wins.
+    space = SearchSpace.parse(["lr=interval(0,1)", "lr=0.3"])
+    assert space.entries == ["lr=0.3"]
+
+
+@pytest.mark.parametrize("value", ["it's", "1", "a b", "x,y", "null", "${oops}", True, 3, 2.0, 1e-5, "résumé"])
+def test_written_values_parse_back_to_themselves(value: object) -> None:
+    # Values a custom search space suggests are written with the same encoder as choices.
+    (text,) = SearchSpace([]).overrides({"k": value})
+    parsed = OverridesParser.create().parse_override(text).value()
+    assert parsed == value and type(parsed) is type(value)
+
+
+def test_quoted_choices_keep_their_quotes() -> None:
+    param = _param("k='1','it\\'s'")
+    assert param.choices == ("1", "it's")
+    for choice in param.choices:
+        parsed = OverridesParser.create().parse_override(param.override(choice)).value()
+        assert parsed == choice and isinstance(parsed, str)
+
+
+def test_log_sampling_stays_in_bounds_and_spreads_over_decades() -> None:
+    param = _param("lr=tag(log,interval(1e-4,1e-1))")
+    rng = random.Random(1)
+    draws = [param.sample(rng) for _ in range(2000)]
+    assert all(1e-4 <= d <= 1e-1 for d in draws)
+    decades = {math.floor(math.log10(d)) for d in draws}
+    assert decades == {-4, -3, -2}  # a uniform draw would almost never go below 1e-3
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("n=range(5,5)", "empty range"),
+        ("lr=tag(log,interval(0,1))", "positive lower bound"),
+        ("lr=interval(2,1)", "interval is empty"),
+    ],
+)
+def test_impossible_spaces_are_usage_errors(line: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        SearchSpace.parse([line])
