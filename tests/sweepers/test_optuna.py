@@ -295,3 +295,27 @@ def test_plain_hydra_main_app_uses_the_runner_optuna_plugin(project: Project) ->
     result = yaml.safe_load((project.root / "out/optimization_results.yaml").read_text())
     assert -3 <= result["best_params"]["+x"] <= 3
     assert len(_trials(project.root / "out")) == 5
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "optuna_search"
+
+
+def test_seed_002_random_forest_study_runs_as_a_sweep_and_plots(project: Project) -> None:
+    import shutil
+
+    shutil.copytree(EXAMPLE, project.root, dirs_exist_ok=True)
+    r = project.cli("multirun", "objective.py:accuracy", "--config-path", "conf", "--config-name", "config",
+                    "-j", "2", timeout=600)
+    assert r.code == 0, r.err
+    (sweep_dir,) = [p.parent for p in project.root.glob("multirun/*/*/multirun.yaml")]
+    trials = _trials(sweep_dir)
+    assert len(trials) == 20 and {t["state"] for t in trials} == {"COMPLETE"}
+    accuracies = [float(t["value"]) for t in trials]
+    assert all(0.85 < a <= 1.0 for a in accuracies)
+    best = _results(sweep_dir)
+    assert best["best_value"] == max(accuracies)  # direction: maximize
+    assert 50 <= best["best_params"]["model.n_estimators"] <= 300
+    r = project.cli("results", "--plot")
+    assert r.code == 0, r.err
+    for name in ("value", "optimization_history", "param_importances"):
+        assert (sweep_dir / f"{name}.png").stat().st_size > 1000

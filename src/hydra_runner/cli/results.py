@@ -36,8 +36,10 @@ _STATUS_STYLE = {
               help="Write the rows as CSV to PATH (- or no value: stdout, instead of the table).")
 @click.option("--json", "json_path", metavar="PATH|-", is_flag=False, flag_value="-",
               help="Write the rows as JSON to PATH (- or no value: stdout, instead of the table).")
-@click.option("--plot", "plot_metric", metavar="METRIC",
-              help="Write a PNG of METRIC against each swept parameter (needs hydra-runner[plot]).")
+@click.option("--plot", "plot_metric", metavar="[METRIC]", is_flag=False, flag_value="",
+              help="Write a PNG of METRIC (default: the returned value) against each swept parameter; "
+                   "for an Optuna sweep also its optimisation history and param importances "
+                   "(needs hydra-runner[plot]).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --plot writes (default: SWEEP_DIR/METRIC.png).")
 @click.option("--limit", "-n", type=click.IntRange(min=0), metavar="N",
@@ -61,6 +63,7 @@ def results_command(
       hydra-runner results --sort loss -n 5
       hydra-runner results multirun/2024-05-01/10-00-00 --csv results.csv
       hydra-runner results --plot loss
+      hydra-runner results SWEEP_DIR --plot   (an Optuna sweep: also history and importances)
     """
     from hydra_runner.errors import UsageError
     from hydra_runner.journal.index import resolve_sweep_dir
@@ -69,14 +72,16 @@ def results_command(
     if csv_path == "-" and json_path == "-":
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
     if output is not None and plot_metric is None:
-        raise UsageError("--output is where --plot writes", fix="add --plot METRIC")
+        raise UsageError("--output is where --plot writes", fix="add --plot [METRIC]")
     report = load_report(resolve_sweep_dir(sweep_dir))
     if sort is not None or desc:
         report = report.sorted(sort or "job", descending=desc)
     if plot_metric is not None:
+        metric = plot_metric or ("value" if "value" in report.metrics or not report.metrics else report.metrics[0])
         # All jobs, whatever --limit shows: a plot of the top N would hide the trend.
-        target = output or report.sweep_dir / f"{_file_name(plot_metric)}.png"
-        click.echo(f"wrote {plot(report, plot_metric, target)}", err=True)
+        target = output or report.sweep_dir / f"{_file_name(metric)}.png"
+        click.echo(f"wrote {plot(report, metric, target)}", err=True)
+        _plot_study(report.sweep_dir, target.parent)
     shown = report.head(limit)
     for path, write in ((csv_path, write_csv), (json_path, write_json)):
         if path == "-":
@@ -124,6 +129,15 @@ def sweeps_command(limit: int) -> int:
         table.add_row(cell, _when(summary.created), str(summary.total), status)
     Console().print(table)
     return 0
+
+
+def _plot_study(sweep_dir: Path, out_dir: Path) -> None:
+    from hydra_runner.sweepers.optuna_plots import load_sweep_study, plot_study
+
+    study = load_sweep_study(sweep_dir)
+    if study is not None:
+        for path in plot_study(study, out_dir):
+            click.echo(f"wrote {path}", err=True)
 
 
 def _print_report(report: Any, *, total: int) -> None:

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner import _compat
 
-__all__ = ["instantiate_sweeper", "register_short_names"]
+__all__ = ["instantiate_sweeper", "is_optuna_sweeper", "register_short_names"]
 
 _PLUGINS = "hydra_plugins.hydra_runner_plugins"
 # Each hydra-runner sweeper plugin's target, and the sweeper it stands for.
@@ -30,6 +30,11 @@ _OWN_SWEEPERS = {
     f"{_PLUGINS}.runner_optuna_sweeper.RunnerOptunaSweeper": "hydra_runner.sweepers.optuna_search:OptunaSweeper",
     f"{_PLUGINS}.runner_random_sweeper.RunnerRandomSweeper": "hydra_runner.sweepers.random_search:RandomSweeper",
 }
+
+
+def is_optuna_sweeper(target: Any) -> bool:
+    """Whether a sweeper config's ``_target_`` is hydra-runner's Optuna sweeper."""
+    return _OWN_SWEEPERS.get(str(target), "").endswith(":OptunaSweeper")
 
 
 def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Sweeper:

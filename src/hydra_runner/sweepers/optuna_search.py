@@ -23,7 +23,7 @@ from hydra_runner.sweepers._search import UNFINISHED, SearchFeed, SearchResult, 
 from hydra_runner.sweepers.objective import Objective
 from hydra_runner.sweepers.search_space import SearchSpace
 
-__all__ = ["OptunaSweeper"]
+__all__ = ["OptunaSweeper", "study_storage"]
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +74,6 @@ class OptunaSweeper(SearchSweeper):
 
     # -- the study ----------------------------------------------------------------------------
 
-    def _storage(self, sweep_dir: Path, resume: bool) -> Any:
-        from optuna.storages import JournalStorage
-        from optuna.storages.journal import JournalFileBackend
-
-        storage = self.storage
-        if storage is None:
-            path = sweep_dir / STUDY_FILE
-            if path.exists() and not resume:
-                path.unlink()  # a new sweep in a reused dir starts a new study, as its journal does
-            return JournalStorage(JournalFileBackend(str(path)))
-        if isinstance(storage, str) and "://" not in storage:
-            return JournalStorage(JournalFileBackend(storage))  # a file path: an Optuna journal file
-        return storage
-
     def _study(self, sweep_dir: Path, resume: bool) -> Any:
         import optuna
 
@@ -96,7 +82,7 @@ class OptunaSweeper(SearchSweeper):
         # Without a configured pruner nothing is pruned (Optuna's own default would prune).
         pruner = _built(self.pruner) or optuna.pruners.NopPruner()
         return optuna.create_study(
-            storage=self._storage(sweep_dir, resume),
+            storage=study_storage(self.storage, sweep_dir, fresh=not resume),
             sampler=sampler,
             pruner=pruner,
             study_name=self.study_name or str(self.config.hydra.job.name),
@@ -138,6 +124,24 @@ class OptunaSweeper(SearchSweeper):
         super().save_results(result, sweep_dir)
         if result.study is not None:
             write_trials_csv(result.study, sweep_dir / TRIALS_CSV)
+
+
+def study_storage(storage: Any, sweep_dir: Path, *, fresh: bool) -> Any:
+    """The Optuna storage a sweep's ``storage`` setting names; None: a journal file in the sweep dir.
+
+    ``fresh``: a new sweep in a reused dir starts a new study (as its sweep journal does).
+    """
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    if storage is None:
+        path = sweep_dir / STUDY_FILE
+        if path.exists() and fresh:
+            path.unlink()
+        return JournalStorage(JournalFileBackend(str(path)))
+    if isinstance(storage, str) and "://" not in storage:
+        return JournalStorage(JournalFileBackend(storage))  # a file path: an Optuna journal file
+    return storage
 
 
 def _built(spec: Any) -> Any:
