@@ -109,7 +109,7 @@ def test_results_plot_default_path_and_output(in_project: Path, tmp_path: Path) 
         (["sweeps"], "has no sweep journal", "`hydra-runner sweeps` lists them"),
         (["sweeps/demo/4"], "has no sweep journal", "give the sweep dir"),
         (["--csv", "-", "--json", "-"], "cannot both write to stdout", "give one of them a PATH"),
-        (["--output", "x.png"], "--output is where --plot writes", "add --plot METRIC"),
+        (["--output", "x.png"], "--output is where --plot writes", "add --plot [METRIC]"),
     ],
 )
 def test_results_usage_errors_exit_2(

@@ -319,3 +319,13 @@ def test_seed_002_random_forest_study_runs_as_a_sweep_and_plots(project: Project
     assert r.code == 0, r.err
     for name in ("value", "optimization_history", "param_importances"):
         assert (sweep_dir / f"{name}.png").stat().st_size > 1000
+
+
+def test_a_launcher_from_another_plugin_runs_trials_in_batches(app: Project) -> None:
+    # hydra-joblib-launcher only knows Hydra's launch(): trials go to it n_jobs at a time.
+    sweep_dir = _sweep(app, *SEARCH, "hydra.sweeper.n_trials=5", "hydra.sweeper.n_jobs=2",
+                       "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    trials = _trials(sweep_dir)
+    assert len(trials) == 5 and {t["state"] for t in trials} == {"COMPLETE"}
+    assert sorted(c["num"] for c in _calls(app)) == [0, 1, 2, 3, 4]
+    assert _results(sweep_dir)["best_value"] == pytest.approx(min(float(t["value"]) for t in trials))

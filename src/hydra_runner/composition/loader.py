@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra._internal.config_repository import CachingConfigRepository, ConfigRepository
 from hydra.core.config_search_path import ConfigSearchPath
+from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import ConfigCompositionException
@@ -57,6 +58,8 @@ class CachingConfigLoader(ConfigLoaderImpl):
         self._master: Optional[tuple[DictConfig, Any, Optional[str]]] = None
         # Repositories live as long as the loader (in _repos), so their ids stay unique.
         self._groups: dict[tuple[int, str], bool] = {}
+        # Which ConfigStore the repository's structured sources read (see load_sweep_config).
+        self._store_id = id(ConfigStore.instance())
 
     def __getstate__(self) -> dict[str, Any]:
         # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
@@ -82,10 +85,15 @@ class CachingConfigLoader(ConfigLoaderImpl):
         self.repository = ConfigRepository(config_search_path=self.config_search_path)
         self._repos.clear()
         self._groups.clear()
+        self._store_id = id(ConfigStore.instance())
 
     # -- Hydra's ConfigLoader API -------------------------------------------------------
 
     def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        # Other launchers' workers (joblib's) restore Hydra's singletons after this loader
+        # was unpickled: the ConfigStore its sources hold is then not the current one.
+        if id(ConfigStore.instance()) != self._store_id:
+            self.refresh_repository()
         job = self.compose_job(master_config, sweep_overrides)
         return job.materialize_full_config()
 

@@ -40,8 +40,10 @@ def _clock(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, total: int, *, stream: Optional[TextIO] = None, live: Optional[bool] = None) -> None:
+    def __init__(self, total: int, *, stream: Optional[TextIO] = None, live: Optional[bool] = None,
+                 maximize: bool = False) -> None:
         self.total = total
+        self.maximize = maximize
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self.start = time.monotonic()
@@ -76,7 +78,8 @@ class Progress:
             self.failed += 1
         number = _number(value) if status is Status.SUCCEEDED else None
         if number is not None:
-            self.best = number if self.best is None else min(self.best, number)
+            better = max if self.maximize else min
+            self.best = number if self.best is None else better(self.best, number)
         if self._display is not None:
             self._display.update(self._line())
         elif not self.live:
@@ -95,7 +98,7 @@ class Progress:
         if 0 < self.done < self.total:
             parts.append(f"ETA {_clock(elapsed / self.done * (self.total - self.done))}")
         if self.best is not None:
-            parts.append(f"lowest value {self.best:.6g}")
+            parts.append(f"{'highest' if self.maximize else 'lowest'} value {self.best:.6g}")
         return " | ".join(parts)
 
 

@@ -55,8 +55,9 @@ def outcome_of(ret: JobReturn) -> tuple[Status, Optional[str]]:
 class JobFeed(ABC):
     """Where a schedule's jobs come from."""
 
-    #: How many jobs the feed expects to give (for the progress line).
+    #: How many jobs the feed expects to give, and whether larger values are better (for the progress line).
     total: int = 0
+    maximize: bool = False
 
     @abstractmethod
     def next_job(self) -> Optional[JobSpec]:
@@ -105,7 +106,7 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
         progress.finished(ended.num, status, ended.duration, value, overrides[ended.num])
         feed.job_ended(ended.num, status, ended.ret)
 
-    with interrupts, Progress(feed.total) as progress:
+    with interrupts, Progress(feed.total, maximize=feed.maximize) as progress:
         while True:
             if interrupts.count >= 2:
                 for ended in launcher.kill_running():
