@@ -24,6 +24,7 @@ __all__ = [
     "hydra_multirun",
     "hydra_run",
     "hydra_sweep",
+    "log_metrics",
     "report",
 ]
 
@@ -33,6 +34,7 @@ _LOCATIONS = {
     "hydra_run": "hydra_runner.api",
     "hydra_sweep": "hydra_runner.api",
     "report": "hydra_runner.reporting",
+    "log_metrics": "hydra_runner.reporting",
     "TrialPruned": "hydra_runner.reporting",
     "JobResult": "hydra_runner.results",
     "SweepResult": "hydra_runner.results",

@@ -211,6 +211,14 @@ class _RunnerHydra(_compat.Hydra):
         )
         task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
         assert isinstance(task_overrides, list)
-        ret = sweeper.sweep(arguments=task_overrides)
+        try:
+            ret = sweeper.sweep(arguments=task_overrides)
+        except BaseException as e:
+            # A tracked sweep that stops early still closes its parent run (resume reopens it).
+            from hydra_runner.tracking.callback import end_tracked_sweep
+
+            status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+            end_tracked_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
+            raise
         callbacks.on_multirun_end(config=cfg, config_name=config_name)
         return ret

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Optional
 
-__all__ = ["TrialPruned", "is_pruned", "job_event", "report", "reporting_to"]
+__all__ = ["TrialPruned", "in_launched_job", "is_pruned", "job_event", "log_metrics", "report", "reporting_to"]
 
 Channel = Callable[[str, Any], Any]
 """Carries one event (kind, payload) from a job to its sweep and returns the answer."""
@@ -32,10 +33,38 @@ def report(value: float, step: int, *, prune: bool = True) -> bool:
     With ``prune=True`` (the default) a stop is raised as :class:`TrialPruned`, which ends the
     job as a pruned trial; with ``prune=False`` the job reads the flag and stops itself.
     """
+    if _channel is None:
+        _log_here({"intermediate_value": float(value)}, int(step))
     should_prune = bool(job_event("report", {"value": float(value), "step": int(step)}))
     if should_prune and prune:
         raise TrialPruned(f"pruned at step {int(step)} (value {float(value):g})")
     return should_prune
+
+
+def log_metrics(metrics: Mapping[str, float], step: Optional[int] = None) -> None:
+    """Log ``metrics`` (at ``step``) to the running job's tracking run, from any process.
+
+    Does nothing when tracking is off.
+    """
+    values = {str(k): float(v) for k, v in metrics.items()}
+    if _channel is None:
+        _log_here(values, step)
+    else:
+        job_event("metrics", {"metrics": values, "step": step})
+
+
+def _log_here(metrics: dict[str, float], step: Optional[int]) -> None:
+    # A job run by Hydra's own launcher: the tracker (if any) lives in this process.
+    from hydra_runner import tracking
+
+    tracker = tracking.active()
+    if tracker is not None:
+        tracker.log_metrics(tracking.current_job(), metrics, step)
+
+
+def in_launched_job() -> bool:
+    """Whether this code runs inside a job a hydra-runner launcher started (it tracks the job)."""
+    return _channel is not None
 
 
 def job_event(kind: str, payload: Any) -> Any:

@@ -153,9 +153,10 @@ def test_a_pruner_stops_bad_trials_early(app: Project, jobs: list[str]) -> None:
     calls = {c["num"]: c for c in _calls(app)}
     pruned = [n for n, t in trials.items() if t["state"] == "PRUNED"]
     assert pruned, "no trial was pruned"
-    for num in pruned:
-        assert calls[num]["steps"] < 10  # stopped early
-        assert abs(calls[num]["x"] - 2) > 1  # a bad trial
+    assert all(abs(calls[num]["x"] - 2) > 1 for num in pruned)  # bad trials only
+    # Stopped early (a trial may also be pruned at its last step: the median it is compared
+    # with depends on which trials have reported by then).
+    assert min(calls[num]["steps"] for num in pruned) < 10
     assert all(calls[n]["steps"] == 10 for n in (0, 1, 2))  # the good start-up trials ran to the end
     seen = statuses(app)
     assert {seen[n] for n in pruned} == {Status.PRUNED}

@@ -36,6 +36,11 @@ def _app_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--retries", type=int, help="Run a crashed or timed-out job again, up to N times."),
         click.option("--fail-fast", is_flag=True, help="Start no new job after the first failure."),
         click.option("--stream", is_flag=True, help="Also print each job's output, prefixed with its number."),
+        click.option("--mlflow", "mlflow", is_flag=True,
+                     help="Record the run (a sweep: a parent run, a nested run per job) in MLflow."),
+        click.option("--mlflow-experiment", metavar="NAME", help="MLflow experiment (default: the task's name)."),
+        click.option("--mlflow-uri", metavar="URI",
+                     help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db at the project root)."),
         click.option("--no-venv", is_flag=True, help="Do not switch to the project's .venv interpreter."),
         click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks."),
     ]
@@ -76,8 +81,10 @@ def _execute(
     app = load_app(
         target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
     )
+    mlflow_args = mlflow_overrides(launcher_options.pop("mlflow", False), launcher_options.pop("mlflow_experiment", None),
+                                   launcher_options.pop("mlflow_uri", None))
     pool_args = pool_overrides(multirun=multirun, **launcher_options)
-    args = list(overrides) + pool_args
+    args = list(overrides) + pool_args + mlflow_args
     if pool_args and cfg_type is None and info is None and not dry_run:
         _prestart_workers(**launcher_options)
     if cfg_type is not None:
@@ -99,6 +106,28 @@ def _execute(
     set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
     result = app.run(args, multirun=multirun)
     return 0 if result is not None else 1
+
+
+def mlflow_overrides(enabled: bool, experiment: Optional[str], uri: Optional[str]) -> list[str]:
+    """``--mlflow`` as Hydra overrides: hydra-runner's tracking callback in ``hydra.callbacks.mlflow``."""
+    from hydra_runner.errors import UsageError
+
+    if not enabled:
+        if experiment is not None or uri is not None:
+            raise UsageError("--mlflow-experiment and --mlflow-uri configure --mlflow", fix="add --mlflow")
+        return []
+    from hydra_runner.tracking.callback import CALLBACK_TARGET
+
+    args = [f"++hydra.callbacks.mlflow._target_={CALLBACK_TARGET}"]
+    if experiment is not None:
+        args.append(f"++hydra.callbacks.mlflow.experiment={_quoted(experiment)}")
+    if uri is not None:
+        args.append(f"++hydra.callbacks.mlflow.tracking_uri={_quoted(uri)}")
+    return args
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _prestart_workers(

@@ -23,7 +23,7 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
-from hydra_runner import _compat
+from hydra_runner import _compat, tracking
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import UsageError
@@ -32,15 +32,28 @@ from hydra_runner.journal.resume import resuming
 from hydra_runner.launchers._schedule import Ended, JobFeed, outcome_of, run_schedule
 from hydra_runner.results import JobResult
 
-__all__ = ["JobSpec", "RunnerLauncher"]
+__all__ = ["JobSpec", "RunnerLauncher", "override_tags"]
 
 
 # Job announcements are logged under BasicLauncher's logger name, because the in-process
 # launcher stands in for it and log formats that show %(name)s must read the same.
 _BASIC_LAUNCHER_LOG = logging.getLogger("hydra._internal.core_plugins.basic_launcher")
 
+#: The metric ``hydra_runner.report(value, step)`` logs (the job's return value is ``value``).
+INTERMEDIATE_VALUE = "intermediate_value"
+
 JobSpec = tuple[int, Sequence[str]]
 """A job to launch: its number in the sweep and its overrides."""
+
+
+def override_tags(overrides: Sequence[str]) -> dict[str, str]:
+    """A job's overrides as tracking tags (``override.lr = 0.1``), so runs group by them."""
+    tags = {"overrides": " ".join(filter_overrides(overrides))[:5000]}
+    for line in filter_overrides(overrides):
+        key, sep, value = line.partition("=")
+        if sep:
+            tags[f"override.{key.lstrip('+~')}"[:250]] = value[:5000]
+    return tags
 
 
 class RunnerLauncher(Launcher, ABC):
@@ -137,7 +150,14 @@ class RunnerLauncher(Launcher, ABC):
                 self.close()
 
     def job_event(self, num: int, kind: str, payload: Any) -> Any:
-        """Answer an event job ``num`` sent (``hydra_runner.report``); None when nobody listens."""
+        """Answer an event job ``num`` sent (``hydra_runner.report``); None when nobody listens.
+
+        Metrics and reported values also go to the tracker, when tracking is on.
+        """
+        tracker = tracking.active()
+        if tracker is not None and kind in ("metrics", "report"):
+            metrics = payload["metrics"] if kind == "metrics" else {INTERMEDIATE_VALUE: payload["value"]}
+            tracker.log_metrics(num, metrics, payload.get("step"))
         handler = self.event_handlers.get(kind)
         return handler(num, payload) if handler is not None else None
 
@@ -216,14 +236,27 @@ class RunnerLauncher(Launcher, ABC):
         sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
         return describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
 
-    def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None) -> None:
+    def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None,
+                     composed: Optional[ComposedJob] = None) -> None:
+        """A job starts: in the journal, and in the tracker (with its config as params)."""
         if self.journal is not None:
             self.journal.job_started(job[0], job[1], worker=worker, slot=slot)
+        tracker = tracking.active()
+        if tracker is not None:
+            from hydra_runner.tracking.params import flatten_params
+
+            num, overrides = job
+            config = (composed or self.compose(job)).task_config()
+            tracker.start_job(num, name=f"#{num} {' '.join(filter_overrides(overrides))}"[:250],
+                              params=flatten_params(config), tags=override_tags(overrides))
 
     def record_end(self, num: int, status: Status, *, directory: Optional[str], value: Any = None,
                    error: Optional[str] = None) -> None:
         if self.journal is not None:
             self.journal.job_finished(num, status, directory=directory, value=value, error=error)
+        tracker = tracking.active()
+        if tracker is not None:
+            tracker.end_job(num, status=status.value, value=value, error=error, directory=directory)
 
     def record_return(self, num: int, ret: JobReturn, directory: Optional[str]) -> None:
         """Record a finished job from its ``JobReturn``."""

@@ -42,7 +42,7 @@ class InProcessLauncher(RunnerLauncher):
         if self._hydra_logging is None:
             self._hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
         composed = self.compose(job)
-        self.record_start(job)
+        self.record_start(job, composed=composed)
         with reporting_to(functools.partial(self.job_event, job[0])):
             ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
         reapply_logging(self._hydra_logging, self.config.hydra.verbose)

@@ -136,10 +136,10 @@ class ProcessPoolLauncher(RunnerLauncher):
     def submit(self, job: JobSpec) -> None:
         assert self.loader is not None and self.config is not None
         num, overrides = job
-        # The worker composes the job itself: the parent's validated copy can go.
-        self.loader.discard_validated(self.config, list(overrides))
         worker = self._workers().idle()[0]
         self.record_start(job, worker=worker.name, slot=worker.slot.label)
+        # The worker composes the job itself: the parent's validated copy can go.
+        self.loader.discard_validated(self.config, list(overrides))
         self._workers().submit(worker, num, list(overrides))
 
     def poll(self, timeout: float) -> list[Ended]:

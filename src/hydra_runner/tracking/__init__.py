@@ -1,0 +1,15 @@
+"""Tracking: every run and sweep recorded in MLflow, with no code in the task.
+
+    _base.Tracker        what a backend does; which tracker this process drives
+    mlflow.MlflowTracker MLflow through its client API, with explicit run ids
+    callback             the Hydra callback that turns tracking on (--mlflow, or in a config)
+    params               a config flattened to MLflow params
+
+Importing this package imports no tracking backend.
+"""
+
+from __future__ import annotations
+
+from hydra_runner.tracking._base import Tracker, activate, active, current_job, deactivate, set_current_job
+
+__all__ = ["Tracker", "activate", "active", "current_job", "deactivate", "set_current_job"]

@@ -1,0 +1,187 @@
+"""MLflow tracking through ``MlflowClient``: a parent run per sweep, a nested run per job.
+
+Every call names its run id, so runs are right whichever process or thread a job ran in.
+A tracking store that fails never fails a job: the first error is reported once, with
+what was not logged, and the tracker stops trying (the sweep journal keeps the results).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from hydra_runner.tracking._base import Tracker
+from hydra_runner.tracking.params import param_batches
+
+__all__ = ["MlflowTracker", "default_tracking_uri"]
+
+log = logging.getLogger(__name__)
+
+PARENT_TAG = "mlflow.parentRunId"
+SWEEP_TAG = "hydra_runner.sweep"
+JOB_TAG = "hydra_runner.job"
+_STATUS = {"succeeded": "FINISHED", "pruned": "FINISHED", "interrupted": "KILLED"}
+
+
+def default_tracking_uri(project_root: Path) -> str:
+    """MLflow 3's own default: a SQLite store, here at the project root."""
+    return f"sqlite:///{(project_root / 'mlflow.db').absolute()}"
+
+
+class MlflowTracker(Tracker):
+    def __init__(self, tracking_uri: str, experiment: str) -> None:
+        # MLflow retries an unreachable server for minutes by default; a sweep waits for
+        # its tracker, so a store that is down is given up on quickly (the user may set more).
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+        from mlflow.tracking import MlflowClient
+
+        self.tracking_uri = tracking_uri
+        self.client = MlflowClient(tracking_uri)
+        self.experiment = experiment
+        self.experiment_id: Optional[str] = None
+        self.parent_id: Optional[str] = None
+        self.runs: dict[Optional[int], str] = {}
+        self.failed: Optional[str] = None
+
+    # -- what the launcher calls ---------------------------------------------------------------
+
+    def start_sweep(self, *, name: str, tags: dict[str, str], key: str) -> None:
+        def start() -> None:
+            experiment_id = self._experiment_id()
+            existing = self.client.search_runs(
+                [experiment_id], filter_string=f"tags.`{SWEEP_TAG}` = '{_quoted(key)}'", max_results=1
+            )
+            if existing:  # a resumed sweep: the same parent run
+                self.parent_id = existing[0].info.run_id
+                self.client.update_run(self.parent_id, status="RUNNING")
+            else:
+                run = self.client.create_run(experiment_id, run_name=name, tags={**tags, SWEEP_TAG: key})
+                self.parent_id = run.info.run_id
+
+        self._try(start, "the sweep's parent run")
+
+    def start_job(self, num: Optional[int], *, name: str, params: dict[str, str], tags: dict[str, str]) -> None:
+        def start() -> None:
+            from mlflow.entities import Param
+
+            run_tags = dict(tags)
+            if self.parent_id is not None:
+                run_tags[PARENT_TAG] = self.parent_id
+            if num is not None:
+                run_tags[JOB_TAG] = str(num)
+            run = self.client.create_run(self._experiment_id(), run_name=name, tags=run_tags)
+            self.runs[num] = run.info.run_id
+            for batch in param_batches(params):
+                self.client.log_batch(run.info.run_id, params=[Param(k, v) for k, v in batch])
+
+        self._try(start, f"the run of job {num}" if num is not None else "the run")
+
+    def log_metrics(self, num: Optional[int], metrics: dict[str, float], step: Optional[int] = None) -> None:
+        run_id = self.runs.get(num)
+        if run_id is not None:
+            self._try(lambda: self._log(run_id, metrics, step), f"metrics of job {num}")
+
+    def end_job(self, num: Optional[int], *, status: str, value: Any = None, error: Optional[str] = None,
+                directory: Optional[str] = None) -> None:
+        run_id = self.runs.pop(num, None)
+        if run_id is None:
+            return
+
+        def end() -> None:
+            self._log(run_id, numeric_metrics(value), None)
+            if directory is not None:
+                self._log_job_files(run_id, Path(directory))
+            if status == "pruned":
+                self.client.set_tag(run_id, "pruned", "true")
+            if error and status != "pruned":
+                self.client.set_tag(run_id, "error", _first_line(error))
+            self.client.set_terminated(run_id, status=_STATUS.get(status, "FAILED"))
+
+        self._try(end, f"the end of job {num}")
+
+    def end_sweep(self, *, status: str, metrics: dict[str, float], params: dict[str, str],
+                  artifacts: list[str]) -> None:
+        parent_id = self.parent_id
+        if parent_id is None:
+            return
+
+        def end() -> None:
+            from mlflow.entities import Param
+
+            self._log(parent_id, metrics, None)
+            for batch in param_batches(params):
+                self.client.log_batch(parent_id, params=[Param(k, v) for k, v in batch])
+            for path in artifacts:
+                self.client.log_artifact(parent_id, path)
+            self.client.set_terminated(parent_id, status=_STATUS.get(status, "FAILED"))
+
+        self._try(end, "the sweep's summary")
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _experiment_id(self) -> str:
+        if self.experiment_id is None:
+            found = self.client.get_experiment_by_name(self.experiment)
+            self.experiment_id = found.experiment_id if found else self.client.create_experiment(self.experiment)
+        return self.experiment_id
+
+    def _log(self, run_id: str, metrics: Mapping[str, float], step: Optional[int]) -> None:
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        entries = [Metric(key, float(v), now, step or 0) for key, v in metrics.items()]
+        for start in range(0, len(entries), 1000):
+            self.client.log_batch(run_id, metrics=entries[start: start + 1000])
+
+    def _log_job_files(self, run_id: str, directory: Path) -> None:
+        hydra_dir = directory / ".hydra"
+        if hydra_dir.is_dir():
+            self.client.log_artifacts(run_id, str(hydra_dir), artifact_path=".hydra")
+        for log_file in sorted(directory.glob("*.log")):
+            self.client.log_artifact(run_id, str(log_file))
+
+    def _try(self, action: Callable[[], None], what: str) -> None:
+        if self.failed is not None:
+            return
+        try:
+            action()
+        except Exception as e:  # the store is down or refused: the science goes on
+            self.failed = f"{type(e).__name__}: {_first_line(str(e))}"
+            log.warning(f"MLflow at {self.tracking_uri} failed while logging {what} ({self.failed}); "
+                        "nothing more is logged to it in this sweep; results stay in the sweep journal")
+
+
+def numeric_metrics(value: Any, name: str = "value") -> dict[str, float]:
+    """The numbers in a job's return value: a number under ``name``, a dict's numeric entries."""
+    if isinstance(value, bool):
+        return {}
+    if isinstance(value, (int, float)):
+        return {name: float(value)} if math.isfinite(value) else {}
+    if isinstance(value, Mapping):
+        return {str(k): float(v) for k, v in value.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    try:
+        number = float(value)  # numpy scalars, results that define __float__
+    except (TypeError, ValueError):
+        return {}
+    return {name: number} if math.isfinite(number) else {}
+
+
+def _first_line(text: str) -> str:
+    """The first line of an error; of a traceback, the first line of its exception's message."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if lines and lines[0].startswith("Traceback"):
+        frames = [i for i, line in enumerate(lines) if line.startswith((" ", "\t"))]
+        after = frames[-1] + 1 if frames else 1
+        lines = lines[after:] or lines[-1:]
+    return (lines[0] if lines else "")[:500]
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'")
