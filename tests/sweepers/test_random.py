@@ -7,9 +7,8 @@ import signal
 
 import pytest
 
-from hydra_runner import hydra_multirun
+from hydra_runner import SearchResult, hydra_multirun
 from hydra_runner.journal import Status
-from hydra_runner.sweepers._search import SearchResult
 
 from ..conftest import Project
 from ..sweep_helpers import count, journal_of, start_sweep, statuses, wait_for

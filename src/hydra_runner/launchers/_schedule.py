@@ -96,12 +96,12 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
 
     def finish(ended: Ended, progress: Progress) -> None:
         status = Status.PRUNED if ended.status is Status.FAILED and is_pruned(ended.ret._return_value) else ended.status
-        value = ended.ret._return_value if status is Status.SUCCEEDED else None
-        error = None if status.finished_well else (ended.error or "")
-        if error is not None:
-            failed.append(FailedJob(ended.num, overrides[ended.num], status, ended.directory, error))
+        succeeded = status is Status.SUCCEEDED
+        value = ended.ret._return_value if succeeded else None
+        if not status.finished_well:
+            failed.append(FailedJob(ended.num, overrides[ended.num], status, ended.directory, ended.error or ""))
         launcher.record_end(ended.num, status, directory=ended.directory, value=value,
-                            error=error if error is not None else ended.error)
+                            error=None if succeeded else ended.error)
         results[ended.num] = ended.ret
         progress.finished(ended.num, status, ended.duration, value, overrides[ended.num])
         feed.job_ended(ended.num, status, ended.ret)
