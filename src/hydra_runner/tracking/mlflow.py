@@ -47,6 +47,7 @@ class MlflowTracker(Tracker):
         self.experiment_id: Optional[str] = None
         self.parent_id: Optional[str] = None
         self.runs: dict[Optional[int], str] = {}
+        self.artifact_uris: dict[str, str] = {}
         self.failed: Optional[str] = None
 
     # -- what the launcher calls ---------------------------------------------------------------
@@ -77,6 +78,7 @@ class MlflowTracker(Tracker):
                 run_tags[JOB_TAG] = str(num)
             run = self.client.create_run(self._experiment_id(), run_name=name, tags=run_tags)
             self.runs[num] = run.info.run_id
+            self.artifact_uris[run.info.run_id] = run.info.artifact_uri
             for batch in param_batches(params):
                 self.client.log_batch(run.info.run_id, params=[Param(k, v) for k, v in batch])
 
@@ -94,13 +96,11 @@ class MlflowTracker(Tracker):
             return
 
         def end() -> None:
-            self._log(run_id, numeric_metrics(value), None)
-            if directory is not None:
-                self._log_job_files(run_id, Path(directory))
-            if status == "pruned":
-                self.client.set_tag(run_id, "pruned", "true")
-            if error and status != "pruned":
-                self.client.set_tag(run_id, "error", _first_line(error))
+            tags = {"pruned": "true"} if status == "pruned" else {"error": _first_line(error)} if error else {}
+            self._log(run_id, numeric_metrics(value), None, tags)
+            artifact_uri = self.artifact_uris.pop(run_id, None)
+            if directory is not None and artifact_uri is not None:
+                self._log_job_files(artifact_uri, Path(directory))
             self.client.set_terminated(run_id, status=_STATUS.get(status, "FAILED"))
 
         self._try(end, f"the end of job {num}")
@@ -131,20 +131,30 @@ class MlflowTracker(Tracker):
             self.experiment_id = found.experiment_id if found else self.client.create_experiment(self.experiment)
         return self.experiment_id
 
-    def _log(self, run_id: str, metrics: Mapping[str, float], step: Optional[int]) -> None:
-        from mlflow.entities import Metric
+    def _log(self, run_id: str, metrics: Mapping[str, float], step: Optional[int],
+             tags: Optional[Mapping[str, str]] = None) -> None:
+        """Metrics (and tags) in as few store writes as MLflow's batch limits allow."""
+        from mlflow.entities import Metric, RunTag
 
         now = int(time.time() * 1000)
         entries = [Metric(key, float(v), now, step or 0) for key, v in metrics.items()]
-        for start in range(0, len(entries), 1000):
-            self.client.log_batch(run_id, metrics=entries[start: start + 1000])
+        run_tags = [RunTag(k, v) for k, v in (tags or {}).items()]
+        for start in range(0, max(len(entries), 1), 1000):
+            batch = entries[start: start + 1000]
+            if batch or run_tags:
+                self.client.log_batch(run_id, metrics=batch, tags=run_tags if start == 0 else [])
 
-    def _log_job_files(self, run_id: str, directory: Path) -> None:
+    def _log_job_files(self, artifact_uri: str, directory: Path) -> None:
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        # The repository straight from the artifact URI create_run returned: the client
+        # would first read the run back from the store to find it.
+        repo = get_artifact_repository(artifact_uri, tracking_uri=self.tracking_uri)
         hydra_dir = directory / ".hydra"
         if hydra_dir.is_dir():
-            self.client.log_artifacts(run_id, str(hydra_dir), artifact_path=".hydra")
+            repo.log_artifacts(str(hydra_dir), ".hydra")
         for log_file in sorted(directory.glob("*.log")):
-            self.client.log_artifact(run_id, str(log_file))
+            repo.log_artifact(str(log_file))
 
     def _try(self, action: Callable[[], None], what: str) -> None:
         if self.failed is not None:
