@@ -218,3 +218,28 @@ def test_resume_reuses_the_sweeps_parent_run(app: Project) -> None:
     rerun = [c for c in children if c.data.tags["hydra_runner.job"] == "1"]
     assert sorted(c.info.status for c in rerun) == ["FAILED", "FINISHED"]
     assert all(c.data.tags["mlflow.parentRunId"] == parent.info.run_id for c in children)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "optuna_search"
+
+
+def test_seed_002_study_with_mlflow_needs_no_mlflow_code_in_the_task(project: Project) -> None:
+    import shutil
+
+    shutil.copytree(EXAMPLE, project.root, dirs_exist_ok=True)
+    assert "mlflow" not in (project.root / "objective.py").read_text()
+    uri = _store(project)
+    r = project.cli("multirun", "objective.py:accuracy", "--config-path", "conf", "--config-name", "config",
+                    "-j", "2", "--mlflow", "--mlflow-uri", uri, timeout=600)
+    assert r.code == 0, r.err
+    parent, children = _runs(uri, "accuracy")
+    assert len(children) == 20 and all(c.info.status == "FINISHED" for c in children)
+    accuracies = [c.data.metrics["value"] for c in children]
+    assert all(0.85 < a <= 1.0 for a in accuracies)
+    assert parent.data.metrics["best_value"] == max(accuracies)
+    best = children[accuracies.index(max(accuracies))]
+    for key in ("model.n_estimators", "model.max_depth", "model.min_samples_split"):
+        assert parent.data.params[f"best.{key}"] == best.data.params[key]
+    client = MlflowClient(uri)
+    assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {
+        "optimization_results.yaml", "trials.csv", "results.csv"}
