@@ -45,7 +45,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import shlex
 import shutil
 import statistics
@@ -61,15 +60,20 @@ from typing import Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    REPO_ROOT,
     CommandFailed,
+    REPO_ROOT,
     Tools,
     bench_env,
+    busy_cpu_seconds,
+    children_cpu_seconds,
     clean_outputs,
     fmt_seconds,
     invocation,
+    load_text,
     machine_facts,
     markdown_table,
+    median_or_none,
+    progress,
     update_markdown_section,
     write_project,
 )
@@ -207,10 +211,6 @@ def duration(x: float) -> float:
     return 0.1 + 0.9 * (x + 12) / 24
 
 
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
 # -- hydra-optuna-sweeper's venv ------------------------------------------------------------------
 
 def _venv_python(venv: Path) -> Path:
@@ -262,22 +262,6 @@ def ensure_competitor_venv(venv: Path, base_python: Path, recreate: bool) -> Pat
 
 # -- timing ---------------------------------------------------------------------------------------
 
-def _busy_cpu_seconds() -> Optional[float]:
-    """CPU seconds all cores spent busy since boot (``/proc/stat``), or None off Linux."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 @dataclass
 class Run:
     wall: float
@@ -294,12 +278,12 @@ def run_command(cmd: Sequence[str], project: Path, env: Mapping[str, str]) -> Ru
     """Run ``cmd`` in ``project`` (after removing earlier outputs); stdout discarded, stderr kept for errors."""
     clean(project)
     with tempfile.TemporaryFile() as err:
-        busy0, cpu0 = _busy_cpu_seconds(), _children_cpu_seconds()
+        busy0, cpu0 = busy_cpu_seconds(), children_cpu_seconds()
         launched = time.time()
         start = time.perf_counter()
         code = subprocess.call(list(cmd), cwd=project, env=dict(env), stdout=subprocess.DEVNULL, stderr=err)
         wall = time.perf_counter() - start
-        busy1, cpu1 = _busy_cpu_seconds(), _children_cpu_seconds()
+        busy1, cpu1 = busy_cpu_seconds(), children_cpu_seconds()
         if code != 0:
             err.seek(0)
             raise CommandFailed(cmd, project, code, err.read().decode(errors="replace")[-6000:])
@@ -309,11 +293,6 @@ def run_command(cmd: Sequence[str], project: Path, env: Mapping[str, str]) -> Ru
 
 def _median(values: Sequence[float]) -> float:
     return statistics.median(values)
-
-
-def _median_or_none(values: Sequence[Optional[float]]) -> Optional[float]:
-    known = [v for v in values if v is not None]
-    return statistics.median(known) if known else None
 
 
 # -- the sweeps -----------------------------------------------------------------------------------
@@ -492,10 +471,6 @@ def _ratio(a: Optional[float], b: Optional[float], better: str = "faster", worse
     return f"{b / a:.1f}x {better}" if b >= a else f"{a / b:.2f}x {worse}"
 
 
-def _load(cores: Optional[float]) -> str:
-    return "—" if cores is None else f"{cores:.2f}"
-
-
 @dataclass
 class Overhead:
     plain: float
@@ -515,7 +490,7 @@ def overheads(res: Results, n: int) -> dict[str, Overhead]:
         many = _median([r.wall for r in res.many[tool]])
         o1 = _median([o["1"]["seconds"] for o in res.optuna[tool]])
         on = _median([o[str(n)]["seconds"] for o in res.optuna[tool]])
-        out[tool] = Overhead(plain, one, many, _median_or_none([r.others for r in res.many[tool]]), o1, on,
+        out[tool] = Overhead(plain, one, many, median_or_none([r.others for r in res.many[tool]]), o1, on,
                              ((many - one) - (on - o1)) / (n - 1), (many - plain - on) / n)
     return out
 
@@ -548,7 +523,7 @@ def table_overhead(res: Results, args: argparse.Namespace) -> str:
          fmt_seconds(r.all_in), _ratio(r.all_in, c.all_in, "lower", "higher"), f"<= {args.overhead_goal:g} ms",
          "yes" if r.all_in <= goal_s else "no"],
         [f"best value after {n} trials", best(COMP), best(RUNNER), "—", "—", "—"],
-        [f"other load in the {n}-trial runs (cores)", _load(c.others), _load(r.others), "—", "—", "—"],
+        [f"other load in the {n}-trial runs (cores)", load_text(c.others), load_text(r.others), "—", "—", "—"],
     ]
     return markdown_table(["Measure", NAMES[COMP], NAMES[RUNNER], "hydra-runner vs hydra-optuna-sweeper",
                            "Goal (hydra-runner)", "Met"], rows)
@@ -574,7 +549,7 @@ def table_sleepy(res: Results, args: argparse.Namespace) -> str:
             vs = _ratio(med[RUNNER].wall, s.wall)
         span_ratio = "—" if s.span_ratio is None else f"{s.span_ratio:.2f}x"
         rows.append([label, fmt_seconds(s.wall), fmt_seconds(s.ideal), f"{s.ratio:.2f}x", goal, met,
-                     fmt_seconds(s.first_start), fmt_seconds(s.span), span_ratio, vs, _load(s.others)])
+                     fmt_seconds(s.first_start), fmt_seconds(s.span), span_ratio, vs, load_text(s.others)])
     return markdown_table(["Tool", "Wall time", "Ideal", "Wall / ideal", "Goal", "Met", "Launch to 1st trial",
                            "1st trial start to last end", "That / ideal", "hydra-runner vs this",
                            "Other load (cores)"], rows)

@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shlex
 import statistics
 import subprocess
@@ -54,11 +53,15 @@ from _common import (  # noqa: E402
     CommandFailed,
     Tools,
     bench_env,
+    busy_cpu_seconds,
+    children_cpu_seconds,
     clean_outputs,
     fmt_seconds,
     invocation,
+    load_text,
     machine_facts,
     markdown_table,
+    progress,
     time_command,
     update_markdown_section,
     write_project,
@@ -124,27 +127,7 @@ def make_pool_project(root: Path) -> Path:
     return write_project(root, {"conf/config.yaml": CONFIG, "app.py": APP})
 
 
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
 # -- timing with a note of how busy the rest of the machine was --------------------------------
-
-def _busy_cpu_seconds() -> Optional[float]:
-    """CPU seconds all cores spent busy since boot (``/proc/stat``), or None off Linux."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
 
 @dataclass
 class Timing:
@@ -161,9 +144,9 @@ class Timing:
 
 def timed(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Timing:
     clean_outputs(cwd)
-    busy0, cpu0 = _busy_cpu_seconds(), _children_cpu_seconds()
+    busy0, cpu0 = busy_cpu_seconds(), children_cpu_seconds()
     wall = time_command(cmd, cwd, env)
-    busy1, cpu1 = _busy_cpu_seconds(), _children_cpu_seconds()
+    busy1, cpu1 = busy_cpu_seconds(), children_cpu_seconds()
     cpu = cpu1 - cpu0
     others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu) / wall)
     return Timing(wall, cpu, others)
@@ -359,10 +342,6 @@ def _ratio(a: float, b: float, better: str = "faster", worse: str = "slower") ->
     return f"{b / a:.1f}x {better}" if b >= a else f"{a / b:.2f}x {worse}"
 
 
-def _load(cores: Optional[float]) -> str:
-    return "—" if cores is None else f"{cores:.2f}"
-
-
 def _mb(kb: Optional[int]) -> str:
     return "—" if kb is None else f"{kb / 1024:.1f} MB"
 
@@ -380,7 +359,7 @@ def table_cpu(res: Results, args: argparse.Namespace) -> tuple[str, float]:
         if tool == RUNNER:
             goal = f"<= {args.cpu_goal:g}x"
             met = "yes" if t.wall / limit <= args.cpu_goal else "no"
-        others = _load(t.others)
+        others = load_text(t.others)
         vs_runner = "—" if tool == RUNNER else _ratio(runner, t.wall)
         rows.append([NAMES[tool], fmt_seconds(t.wall), f"{t.wall / limit:.2f}x", goal, met, vs_runner,
                      fmt_seconds(t.cpu), others])
@@ -413,7 +392,7 @@ def table_overhead(res: Results, args: argparse.Namespace) -> str:
          (_ratio(res.many[RUNNER], total[JOBLIB]) + (" (est.)" if est else "")) if JOBLIB in total else "—",
          "—", "—"],
         ["other load in the N-job runs (cores)",
-         _load(res.many_others.get(JOBLIB)) if JOBLIB in res.many else "—", _load(res.many_others[RUNNER]),
+         load_text(res.many_others.get(JOBLIB)) if JOBLIB in res.many else "—", load_text(res.many_others[RUNNER]),
          "—", "—", "—"],
         ["per-job overhead", cell(JOBLIB, per_job.get(JOBLIB)) + (f" (from {j} jobs)" if est else ""),
          fmt_seconds(per_job[RUNNER]),

@@ -41,7 +41,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shlex
 import shutil
 import statistics
@@ -60,11 +59,16 @@ from _common import (  # noqa: E402
     CommandFailed,
     Tools,
     bench_env,
+    busy_cpu_seconds,
+    children_cpu_seconds,
     clean_outputs,
     fmt_seconds,
     invocation,
+    load_text,
     machine_facts,
     markdown_table,
+    median_or_none,
+    progress,
     update_markdown_section,
     write_project,
 )
@@ -175,27 +179,7 @@ def make_tracking_project(root: Path) -> Path:
     return write_project(root, {"conf.yaml": CONFIG, "app.py": APP})
 
 
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
-
-
 # -- timing with a note of how busy the rest of the machine was --------------------------------
-
-def _busy_cpu_seconds() -> Optional[float]:
-    """CPU seconds all cores spent busy since boot (``/proc/stat``), or None off Linux."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
 
 @dataclass
 class Run:
@@ -208,11 +192,11 @@ class Run:
 def run_command(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Run:
     """Run ``cmd``; its output goes to unread temporary files while it runs, and is returned."""
     with tempfile.TemporaryFile() as out:
-        busy0, cpu0 = _busy_cpu_seconds(), _children_cpu_seconds()
+        busy0, cpu0 = busy_cpu_seconds(), children_cpu_seconds()
         start = time.perf_counter()
         code = subprocess.call(list(cmd), cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
         wall = time.perf_counter() - start
-        busy1, cpu1 = _busy_cpu_seconds(), _children_cpu_seconds()
+        busy1, cpu1 = busy_cpu_seconds(), children_cpu_seconds()
         out.seek(0)
         output = out.read().decode(errors="replace")
     if code != 0:
@@ -220,11 +204,6 @@ def run_command(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Run:
     cpu = cpu1 - cpu0
     others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu) / wall)
     return Run(wall, cpu, others, output)
-
-
-def _median_or_none(values: Sequence[Optional[float]]) -> Optional[float]:
-    known = [v for v in values if v is not None]
-    return statistics.median(known) if known else None
 
 
 # -- the sweeps -----------------------------------------------------------------------------------
@@ -299,7 +278,7 @@ class Results:
         return statistics.median(r.cpu for r in self.runs[(scenario, tracking, jobs)])
 
     def others(self, scenario: str, tracking: str, jobs: int) -> Optional[float]:
-        return _median_or_none([r.others for r in self.runs[(scenario, tracking, jobs)]])
+        return median_or_none([r.others for r in self.runs[(scenario, tracking, jobs)]])
 
 
 def run_benchmarks(bench: Bench, args: argparse.Namespace) -> Results:
@@ -349,10 +328,6 @@ def _ratio(on: float, off: float) -> str:
     return "n/a" if on <= 0 or off <= 0 else f"{on / off:.2f}x"
 
 
-def _load(cores: Optional[float]) -> str:
-    return "—" if cores is None else f"{cores:.2f}"
-
-
 def _diff(seconds: float) -> str:
     return ("+" if seconds >= 0 else "") + fmt_seconds(seconds)
 
@@ -387,7 +362,7 @@ def table_walls(res: Results, n: int) -> str:
             off, on = res.wall(s, OFF, jobs), res.wall(s, ON, jobs)
             rows.append([f"{name}, {jobs} job{'s' if jobs > 1 else ''}, T({jobs})", fmt_seconds(off),
                          fmt_seconds(on), _ratio(on, off), _diff(on - off),
-                         f"{_load(res.others(s, OFF, jobs))} / {_load(res.others(s, ON, jobs))}"])
+                         f"{load_text(res.others(s, OFF, jobs))} / {load_text(res.others(s, ON, jobs))}"])
         per = {t: (res.wall(s, t, n) - res.wall(s, t, 1)) / (n - 1) for t in (OFF, ON)}
         rows.append([f"{name}, per job, (T({n}) - T(1)) / {n - 1}", fmt_seconds(per[OFF]), fmt_seconds(per[ON]),
                      _ratio(per[ON], per[OFF]), _diff(per[ON] - per[OFF]), "—"])
@@ -395,7 +370,7 @@ def table_walls(res: Results, n: int) -> str:
     existing = res.wall(INPROC, ON, 1)
     rows.append([f"{SCENARIOS[INPROC]}, 1 job, fresh store (creates its tables)", "—", fmt_seconds(fresh),
                  _ratio(fresh, res.wall(INPROC, OFF, 1)), f"{_diff(fresh - existing)} vs existing store",
-                 f"— / {_load(_median_or_none([r.others for r in res.fresh]))}"])
+                 f"— / {load_text(median_or_none([r.others for r in res.fresh]))}"])
     return markdown_table(["Sweep", "Tracking off", "Tracking on", "on / off", "on - off",
                            "Other load, off / on (cores)"], rows)
 
