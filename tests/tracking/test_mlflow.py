@@ -243,3 +243,31 @@ def test_seed_002_study_with_mlflow_needs_no_mlflow_code_in_the_task(project: Pr
     client = MlflowClient(uri)
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {
         "optimization_results.yaml", "trials.csv", "results.csv"}
+
+
+def test_sync_logs_what_an_unreachable_store_missed_and_never_twice(app: Project) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _sweep(app, f"http://127.0.0.1:{port}", "-j", "2")
+    uri = _store(app)
+    r = app.cli("sync", "--mlflow-uri", uri, "--mlflow-experiment", "exp")
+    assert r.code == 0, r.err
+    assert "logged 3 job(s)" in r.err and "(0 already there)" in r.err
+    parent, children = _runs(uri, "exp")
+    assert [c.info.status for c in children] == ["FINISHED", "FAILED", "FINISHED"]
+    assert children[2].data.metrics["score"] == 4.0 and children[2].data.params["db.password"] == "***"
+    assert children[1].data.tags["error"].startswith("ValueError: x=1 is bad")
+    assert parent.data.tags["sweep_dir"].endswith(parent.info.run_name)
+    r = app.cli("sync", "--mlflow-uri", uri, "--mlflow-experiment", "exp")
+    assert r.code == 0 and "logged 0 job(s)" in r.err and "(3 already there)" in r.err
+    assert len(_runs(uri, "exp")[1]) == 3
+
+
+def test_sync_to_an_unreachable_store_is_an_error_with_a_fix(app: Project) -> None:
+    _sweep(app, _store(app))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = app.cli("sync", "--mlflow-uri", f"http://127.0.0.1:{port}")
+    assert r.code == 2 and "could not log to MLflow" in r.err and "fix:" in r.err and "Traceback" not in r.err

@@ -15,6 +15,7 @@ from hydra_runner.cli._errors import run_guarded
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
 from hydra_runner.cli.run import multirun_command, run_command
+from hydra_runner.cli.sync import sync_command
 
 __all__ = ["cli", "main"]
 
@@ -27,6 +28,7 @@ Examples:
   hydra-runner multirun src.train lr=0.1,0.01 --dry-run
   hydra-runner multirun src.train 'seed=range(8)' -j 4    4 jobs at a time
   hydra-runner resume                             finish the latest sweep
+  hydra-runner multirun src.train lr=0.1,0.01 --mlflow    track it in MLflow
   hydra-runner run pkg.tasks:fit --config-path conf --config-name train
 """
 
@@ -52,6 +54,7 @@ cli.add_command(multirun_command)
 cli.add_command(resume_command)
 cli.add_command(results_command)
 cli.add_command(sweeps_command)
+cli.add_command(sync_command)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -123,6 +123,23 @@ class MlflowTracker(Tracker):
 
         self._try(end, "the sweep's summary")
 
+    def logged_jobs(self) -> set[int]:
+        """Jobs of the sweep that have a finished run under its parent (a run left RUNNING is closed)."""
+        if self.parent_id is None or self.experiment_id is None:
+            return set()
+        done: set[int] = set()
+        runs = self.client.search_runs([self.experiment_id], max_results=50_000,
+                                       filter_string=f"tags.`{PARENT_TAG}` = '{self.parent_id}'")
+        for run in runs:
+            num = run.data.tags.get(JOB_TAG)
+            if num is None:
+                continue
+            if run.info.status == "RUNNING":  # its sweep was killed: the journal knows how it ended
+                self.client.set_terminated(run.info.run_id, status="KILLED")
+            else:
+                done.add(int(num))
+        return done
+
     # -- internals -------------------------------------------------------------------------------
 
     def _experiment_id(self) -> str:
