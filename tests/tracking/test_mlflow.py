@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from mlflow.tracking import MlflowClient
 from hydra_runner.journal import Status
 
 from ..conftest import Project
-from ..sweep_helpers import statuses
+from ..sweep_helpers import count, start_sweep, statuses, wait_for
 
 TASK = """
     import hydra_runner
@@ -224,8 +226,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "optuna_search"
 
 
 def test_seed_002_study_with_mlflow_needs_no_mlflow_code_in_the_task(project: Project) -> None:
-    import shutil
-
     shutil.copytree(EXAMPLE, project.root, dirs_exist_ok=True)
     assert "mlflow" not in (project.root / "objective.py").read_text()
     uri = _store(project)
@@ -271,3 +271,20 @@ def test_sync_to_an_unreachable_store_is_an_error_with_a_fix(app: Project) -> No
         port = s.getsockname()[1]
     r = app.cli("sync", "--mlflow-uri", f"http://127.0.0.1:{port}")
     assert r.code == 2 and "could not log to MLflow" in r.err and "fix:" in r.err and "Traceback" not in r.err
+
+
+def test_a_sweep_stopped_by_two_ctrl_c_leaves_its_runs_killed(project: Project) -> None:
+    project.write({"app.py": "import time\n\ndef task(cfg):\n    time.sleep(cfg.sleep)\n    return cfg.x\n",
+                   "conf/config.yaml": "x: 0\nsleep: 60\n"})
+    uri = _store(project)
+    proc = start_sweep(project, "app:task", "--config-path", "conf", "--config-name", "config", "x=0,1,2",
+                       "-j", "2", "--mlflow", "--mlflow-uri", uri, "--mlflow-experiment", "exp")
+    wait_for(lambda: count(project, Status.RUNNING) == 2, timeout=120)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    parent, children = _runs(uri, "exp")
+    assert parent.info.status == "KILLED"
+    assert [c.info.status for c in children] == ["KILLED", "KILLED"]  # job 2 never started
