@@ -161,6 +161,9 @@ def test_a_pruner_stops_bad_trials_early(app: Project, jobs: list[str]) -> None:
     seen = statuses(app)
     assert {seen[n] for n in pruned} == {Status.PRUNED}
     assert all(seen[n] is Status.SUCCEEDED for n in trials if n not in pruned)
+    r = app.cli("results", "--csv")
+    rows = {int(row["job"]): row for row in csv.DictReader(r.out.splitlines())}
+    assert all(rows[n]["status"] == "pruned" and rows[n]["error"].startswith("pruned at step") for n in pruned)
 
 
 def test_failed_nan_and_none_trials_become_fail_trials_and_the_study_goes_on(app: Project) -> None:

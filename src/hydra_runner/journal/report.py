@@ -192,7 +192,7 @@ def _row(record: JobRecord, parser: Any, live: bool) -> Row:
         metrics=metrics,
         value=record.value,
         value_repr=record.value_repr if has_value and not metrics else None,
-        error=_last_line(record.error),
+        error=_pruned_at(record.error) if record.status is Status.PRUNED else _last_line(record.error),
         directory=record.directory,
     )
 
@@ -217,6 +217,12 @@ def _parse_override(text: str, parser: Any) -> tuple[str, Any, str]:
     else:
         shown = override.get_value_element_as_str()
     return key, value, shown
+
+
+def _pruned_at(error: Optional[str]) -> Optional[str]:
+    # A pruned trial is not an error: say where it stopped, without the exception's name.
+    line = _last_line(error)
+    return line.split(": ", 1)[-1] if line and "TrialPruned" in line.split(": ", 1)[0] else line
 
 
 def _last_line(error: Optional[str]) -> Optional[str]:
