@@ -29,7 +29,7 @@ from hydra_runner.launchers.pool._slots import Slot, machine_slots
 from hydra_runner.launchers.pool._worker import CONSOLE_LOG
 from hydra_runner.results import JobResult
 
-__all__ = ["ProcessPoolLauncher"]
+__all__ = ["ProcessPoolLauncher", "worker_setup"]
 
 _LOST = {Status.CRASHED: JobCrashed, Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}
 
@@ -82,25 +82,7 @@ class ProcessPoolLauncher(RunnerLauncher):
         return f"on {min(len(self.slots()), max(n_jobs, 1))} worker processes"
 
     def _start_pool(self) -> WorkerPool:
-        assert self.config is not None and self.task_function is not None and self.loader is not None
-        from hydra_runner import _compat
-
-        task_ref = TaskRef.for_task(self.task_function)
-        bootstrap = Bootstrap(
-            sys_path=list(sys.path),
-            argv=list(sys.argv),
-            cwd=os.getcwd(),
-            main_file=task_ref.main_file if task_ref.module == "__main__" else None,
-            environ=dict(os.environ),
-        )
-        setup = WorkerSetup(
-            task_ref=task_ref,
-            config=self.config,
-            loader=self.loader,
-            singleton_state=_compat.shippable_singleton_instances(),
-            task_name=str(self.config.hydra.job.name),
-            resolvers=_sendable_resolvers(),
-        )
+        bootstrap, setup = worker_setup(self)
         pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout, on_event=self.job_event)
         pool.start()
         # Workers started for a sweep that never launches (invalid jobs) end with the launcher.
@@ -186,6 +168,30 @@ class ProcessPoolLauncher(RunnerLauncher):
 
         ret.set_cfg_factory(lambda: composed().task_config())
         ret.set_hydra_cfg_factory(lambda: _snapshot(composed()))
+
+
+def worker_setup(launcher: RunnerLauncher) -> tuple[Bootstrap, WorkerSetup]:
+    """What a process needs to run ``launcher``'s jobs: where and how to start, then the task and configs."""
+    from hydra_runner import _compat
+
+    assert launcher.config is not None and launcher.task_function is not None and launcher.loader is not None
+    task_ref = TaskRef.for_task(launcher.task_function)
+    bootstrap = Bootstrap(
+        sys_path=list(sys.path),
+        argv=list(sys.argv),
+        cwd=os.getcwd(),
+        main_file=task_ref.main_file if task_ref.module == "__main__" else None,
+        environ=dict(os.environ),
+    )
+    setup = WorkerSetup(
+        task_ref=task_ref,
+        config=launcher.config,
+        loader=launcher.loader,
+        singleton_state=_compat.shippable_singleton_instances(),
+        task_name=str(launcher.config.hydra.job.name),
+        resolvers=_sendable_resolvers(),
+    )
+    return bootstrap, setup
 
 
 def _sendable_resolvers() -> dict[str, bytes]:

@@ -16,11 +16,11 @@ import os
 import signal
 import sys
 from multiprocessing.connection import Connection
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 
-__all__ = ["CONSOLE_LOG", "main"]
+__all__ = ["CONSOLE_LOG", "JobRunner", "apply_bootstrap", "main"]
 
 CONSOLE_LOG = "console.log"
 
@@ -101,8 +101,15 @@ class _Baseline:
         return True
 
 
-class _Worker:
-    def __init__(self, setup: WorkerSetup, conn: Connection, inbox: Connection) -> None:
+class JobRunner:
+    """Runs jobs in a process prepared by :func:`apply_bootstrap`: the pool's workers, Ray's.
+
+    ``on_started(num, output_dir)`` is told when a job's dir exists; ``ask_parent(kind,
+    payload)`` carries a job's events (``hydra_runner.report``) to the process running the sweep.
+    """
+
+    def __init__(self, setup: WorkerSetup, *, on_started: Callable[[int, str], None],
+                 ask_parent: Callable[[str, Any], Any]) -> None:
         from hydra._internal.callbacks import Callbacks
         from hydra.core.global_hydra import GlobalHydra
         from hydra.types import HydraContext
@@ -121,8 +128,8 @@ class _Worker:
         GlobalHydra.instance().initialize(_compat.Hydra(task_name=setup.task_name, config_loader=self.loader))
         self.hydra_context = HydraContext(config_loader=self.loader, callbacks=Callbacks(self.config))
         self.hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
-        self.conn = conn
-        self.inbox = inbox
+        self.on_started = on_started
+        self.ask_parent = ask_parent
         self.output_dir: Optional[str] = None
         self.baseline = _Baseline()
 
@@ -130,19 +137,11 @@ class _Worker:
         @contextlib.contextmanager
         def capture(output_dir: str) -> Iterator[None]:
             self.output_dir = output_dir
-            self.conn.send(("started", num, output_dir))
+            self.on_started(num, output_dir)
             with _output_to(os.path.join(output_dir, CONSOLE_LOG)):
                 yield
 
         return capture
-
-    def _ask_parent(self, kind: str, payload: Any) -> Any:
-        """A job's event (``hydra_runner.report``) goes to the parent; the job waits for the answer."""
-        self.conn.send(("event", kind, payload))
-        reply = self.inbox.recv()
-        if reply[0] == "error":
-            raise RuntimeError(f"the sweep could not handle the job's {kind!r}: {reply[1]}")
-        return reply[1]
 
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
@@ -153,7 +152,7 @@ class _Worker:
         self.output_dir = None
         try:
             job = self.loader.compose_job(self.config, overrides, job_num=num)
-            with reporting_to(self._ask_parent):
+            with reporting_to(self.ask_parent):
                 ret = run_sweep_job(
                     job,
                     task_function=self.task_function,
@@ -205,6 +204,25 @@ def _warm_up() -> None:
     Plugins.instance()
 
 
+def apply_bootstrap(boot: Bootstrap, *, environ: bool = True) -> None:
+    """Make this process look like the parent's: sys.path, argv, cwd, the main script (and env)."""
+    if environ:
+        # The parent's environment as it is now, plus this worker's devices (set at its
+        # start, before anything could initialise CUDA).
+        devices = os.environ.get("CUDA_VISIBLE_DEVICES")
+        os.environ.clear()
+        os.environ.update(boot.environ)
+        if devices is not None:
+            os.environ["CUDA_VISIBLE_DEVICES"] = devices
+    sys.path[:] = boot.sys_path
+    sys.argv[:] = boot.argv
+    os.chdir(boot.cwd)
+    if boot.main_file is not None:
+        from hydra_runner.task_ref import _load_main
+
+        _load_main(boot.main_file)
+
+
 def main() -> None:
     _die_with_parent()
     # Ctrl-C is the parent's to handle: it decides whether running jobs finish.
@@ -216,22 +234,19 @@ def main() -> None:
         boot: Bootstrap = inbox.recv()
     except (EOFError, OSError):  # started ahead for a pool that never came
         os._exit(0)
-    # The parent's environment as it is now, plus this worker's devices (set at its start,
-    # before anything could initialise CUDA).
-    devices = os.environ.get("CUDA_VISIBLE_DEVICES")
-    os.environ.clear()
-    os.environ.update(boot.environ)
-    if devices is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = devices
-    sys.path[:] = boot.sys_path
-    sys.argv[:] = boot.argv
-    os.chdir(boot.cwd)
-    if boot.main_file is not None:
-        from hydra_runner.task_ref import _load_main
+    apply_bootstrap(boot)
 
-        _load_main(boot.main_file)
+    def ask_parent(kind: str, payload: Any) -> Any:
+        # The job waits for the answer; the parent answers between its other work.
+        outbox.send(("event", kind, payload))
+        reply = inbox.recv()
+        if reply[0] == "error":
+            raise RuntimeError(f"the sweep could not handle the job's {kind!r}: {reply[1]}")
+        return reply[1]
+
     try:
-        worker = _Worker(inbox.recv(), outbox, inbox)
+        worker = JobRunner(inbox.recv(), on_started=lambda num, path: outbox.send(("started", num, path)),
+                           ask_parent=ask_parent)
     except BaseException as e:
         outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback))
         return
