@@ -29,6 +29,10 @@ def _app_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--jobs", "-j", "n_jobs", metavar="N|auto",
                      help="Run jobs in N parallel worker processes (auto: one per free CPU/GPU slot)."),
+        click.option("--launcher", type=click.Choice(["pool", "ray"]),
+                     help="Where a sweep's jobs run: pool (local worker processes, as -j) or ray."),
+        click.option("--ray-address", metavar="ADDRESS",
+                     help="Ray cluster to use (auto, host:port, ray://host:port); default: an embedded local Ray."),
         click.option("--gpus", metavar="IDS", help="GPUs the workers may use, e.g. 0,1,3 (default: as CUDA sees them)."),
         click.option("--gpus-per-job", type=int, help="GPUs each job gets (its CUDA_VISIBLE_DEVICES)."),
         click.option("--cpus-per-job", type=int, help="CPU cores each job counts for when sizing -j auto."),
@@ -85,7 +89,7 @@ def _execute(
                                    launcher_options.pop("mlflow_uri", None))
     pool_args = pool_overrides(multirun=multirun, **launcher_options)
     args = list(overrides) + pool_args + mlflow_args
-    if pool_args and cfg_type is None and info is None and not dry_run:
+    if pool_args and pool_args[0] == "hydra/launcher=runner_pool" and cfg_type is None and info is None and not dry_run:
         _prestart_workers(**launcher_options)
     if cfg_type is not None:
         app.show_cfg(args, cfg_type, package, resolve)
@@ -106,6 +110,24 @@ def _execute(
     set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
     result = app.run(args, multirun=multirun)
     return 0 if result is not None else 1
+
+
+def ray_overrides(address: Optional[str], n_jobs: Optional[str], given: dict[str, Any]) -> list[str]:
+    """The Ray flags as overrides of ``hydra/launcher=runner_ray``."""
+    from hydra_runner.errors import UsageError
+
+    pool_only = [f"--{key.replace('_', '-')}" for key in given if key in ("gpus", "gpus_per_job", "cpus_per_job", "stream")]
+    if pool_only:
+        raise UsageError(f"{', '.join(pool_only)} apply to the process pool, not to Ray",
+                         fix="give Ray jobs resources in the config's task_env node (resources: {cpu: 2, gpu: 1})")
+    if n_jobs is not None:
+        if not n_jobs.isdigit() or int(n_jobs) < 1:
+            raise UsageError(f"-j {n_jobs}: with --launcher ray, -j is how many jobs are submitted at once",
+                             fix="give a positive number, or leave -j out to submit every job")
+        given["max_running"] = int(n_jobs)
+    if address is not None:
+        given["address"] = _quoted(address)
+    return ["hydra/launcher=runner_ray", *(f"hydra.launcher.{key}={value}" for key, value in given.items())]
 
 
 def mlflow_overrides(enabled: bool, experiment: Optional[str], uri: Optional[str]) -> list[str]:
@@ -151,6 +173,8 @@ def _prestart_workers(
 def pool_overrides(
     *,
     multirun: bool,
+    launcher: Optional[str] = None,
+    ray_address: Optional[str] = None,
     n_jobs: Optional[str] = None,
     gpus: Optional[str] = None,
     gpus_per_job: Optional[int] = None,
@@ -173,14 +197,19 @@ def pool_overrides(
         "stream": "true" if stream else None,
     }
     given = {key: value for key, value in values.items() if value is not None}
-    if n_jobs is None and not given:
+    if ray_address is not None and launcher is None:
+        launcher = "ray"
+    if n_jobs is None and not given and launcher is None:
         return []
     if not multirun:
-        flags = ["-j"] * (n_jobs is not None) + [f"--{key.replace('_', '-')}" for key in given]
+        flags = (["-j"] * (n_jobs is not None) + ["--launcher"] * (launcher is not None)
+                 + [f"--{key.replace('_', '-')}" for key in given])
         raise UsageError(
-            f"{', '.join(flags)} only apply to sweeps (worker processes run the jobs of a multirun)",
+            f"{', '.join(flags)} only apply to sweeps (a launcher runs the jobs of a multirun)",
             fix="use hydra-runner multirun (or run -m)",
         )
+    if launcher == "ray":
+        return ray_overrides(ray_address, n_jobs, given)
     from hydra_runner.launchers.pool._slots import parse_gpus, parse_n_jobs
 
     if gpus is not None:

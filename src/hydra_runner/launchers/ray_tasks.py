@@ -1,0 +1,296 @@
+"""The Ray launcher: each job a Ray task, on an embedded local Ray or a running cluster.
+
+Jobs are submitted as slots (Ray's resources) allow and collected with ``ray.wait`` as
+they end, through the same schedule as the process pool (retries, fail-fast, Ctrl-C,
+journal). A job asks for resources in its config's ``task_env`` node; a job no node of
+the cluster could ever run fails at once with the reason instead of waiting forever.
+Each Ray worker process sets the task up once (:class:`JobRunner`, as a pool worker does)
+and keeps it warm for the next job of the sweep.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+from hydra.core.utils import JobReturn, JobStatus
+from omegaconf import DictConfig, OmegaConf
+
+from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut, UsageError
+from hydra_runner.journal import Status
+from hydra_runner.launchers._base import JobSpec, RunnerLauncher
+from hydra_runner.launchers._schedule import Ended, JobList, run_schedule
+from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome
+from hydra_runner.results import JobResult
+
+__all__ = ["RayLauncher", "task_options"]
+
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
+          "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+
+
+@dataclass
+class _Running:
+    num: int
+    overrides: list[str]
+    started: float
+    directory: Optional[str]
+    cancelled: Optional[Status] = None
+
+
+class RayLauncher(RunnerLauncher):
+    """``hydra/launcher=runner_ray`` (``--launcher ray``)."""
+
+    isolates_failures = True
+    counts_interrupts = True
+
+    def __init__(
+        self,
+        address: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retries: int = 0,
+        fail_fast: bool = False,
+        task_env_key: str = "task_env",
+        max_running: Optional[int] = None,
+    ) -> None:
+        super().__init__()
+        self.address = address or None
+        self.timeout = float(timeout) if timeout else None
+        self.retries = int(retries or 0)
+        self.fail_fast = bool(fail_fast)
+        self.task_env_key = task_env_key
+        self.max_running = int(max_running) if max_running else None
+        self._started_ray = False
+        self._setup_ref: Any = None
+        self._boot: Optional[Bootstrap] = None
+        self._running: dict[Any, _Running] = {}
+        self._ended: list[Ended] = []
+
+    # -- Ray itself -------------------------------------------------------------------------------
+
+    def _ray(self) -> Any:
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)
+            self._started_ray = True
+        if self._setup_ref is None:
+            from hydra_runner.launchers.pool import worker_setup
+            from hydra_runner.task_ref import dumps_by_value
+
+            self._boot, setup = worker_setup(self)
+            # Put once; every task gets a reference, and each worker process unpacks it once.
+            self._setup_ref = ray.put((uuid.uuid4().hex, dumps_by_value(setup)))
+        return ray
+
+    def close(self) -> None:
+        if self._started_ray:
+            import ray
+
+            ray.shutdown()  # an embedded Ray goes away with its sweep
+            self._started_ray = False
+        self._setup_ref = None
+        super().close()
+
+    def where(self, n_jobs: int) -> str:
+        return f"on Ray ({self.address or 'embedded'})"
+
+    # -- slots -------------------------------------------------------------------------------------
+
+    def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
+        if not jobs:
+            return []
+        results = run_schedule(self, JobList(jobs))
+        return [results.get(num) or JobResult(overrides=list(o), status=JobStatus.FAILED,
+                                               _return_value=JobInterrupted(f"job #{num} was not run"))
+                for num, o in jobs]
+
+    def slot_count(self) -> int:
+        return max(1, int(self._ray().cluster_resources().get("CPU", 1)))
+
+    def can_submit(self) -> bool:
+        return self.max_running is None or len(self._running) < self.max_running
+
+    def submit(self, job: JobSpec) -> None:
+        assert self.config is not None
+        ray = self._ray()
+        num, overrides = job
+        composed = self.compose(job)
+        options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key)
+        self.record_start(job, composed=composed, worker="ray", slot=_describe(options))
+        missing = _infeasible(options, ray.nodes())
+        if missing is not None:
+            error = UsageError(f"job #{num} asks for {missing}, which no node of the Ray cluster has",
+                               fix=f"lower the job's {self.task_env_key} resources, or add a node that has them")
+            ret = JobResult(overrides=list(overrides), status=JobStatus.FAILED, _return_value=error)
+            self._ended.append(Ended(num, Status.FAILED, ret, 0.0, composed.output_dir, str(error)))
+            return
+        ref = _run_job.options(**options).remote(self._setup_ref, self._boot, num, list(overrides))
+        self._running[ref] = _Running(num, list(overrides), time.monotonic(), composed.output_dir)
+
+    def poll(self, timeout: float) -> list[Ended]:
+        ended, self._ended = self._ended, []
+        if ended or not self._running:
+            return ended
+        ray = self._ray()
+        ready, _ = ray.wait(list(self._running), num_returns=1, timeout=min(timeout, self._time_to_deadline()))
+        if ready:  # and whatever else has ended by now
+            ready, _ = ray.wait(list(self._running), num_returns=len(self._running), timeout=0)
+        for ref in ready:
+            ended.append(self._collect(ref, self._running.pop(ref)))
+        self._cancel_late()
+        return ended
+
+    def kill_running(self) -> list[Ended]:
+        ray = self._ray()
+        for ref, job in self._running.items():
+            job.cancelled = Status.INTERRUPTED
+            ray.cancel(ref, force=True)
+        return [self._collect(ref, self._running.pop(ref)) for ref in list(self._running)]
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _time_to_deadline(self) -> float:
+        if self.timeout is None or not self._running:
+            return 3600.0
+        return max(0.0, min(j.started for j in self._running.values()) + self.timeout - time.monotonic())
+
+    def _cancel_late(self) -> None:
+        if self.timeout is None:
+            return
+        now = time.monotonic()
+        for ref, job in self._running.items():
+            if job.cancelled is None and now - job.started >= self.timeout:
+                job.cancelled = Status.TIMEOUT
+                self._ray().cancel(ref, force=True)
+
+    def _collect(self, ref: Any, job: _Running) -> Ended:
+        import ray
+
+        duration = time.monotonic() - job.started
+        ret = JobResult(overrides=job.overrides, status=JobStatus.FAILED)
+        try:
+            outcome: JobOutcome = ray.get(ref)
+        except Exception as e:  # the task's process died, its node went away, or it was cancelled
+            status = job.cancelled or Status.CRASHED
+            message = {Status.TIMEOUT: f"timed out after {self.timeout:g} s",
+                       Status.INTERRUPTED: "interrupted"}.get(status, f"{type(e).__name__}: {e}")
+            lost = {Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}.get(status, JobCrashed)
+            ret.return_value = lost(f"job #{job.num}: {message}")
+            return Ended(job.num, status, ret, duration, job.directory, message)
+        ret.task_name, ret.working_dir = outcome.task_name, outcome.working_dir
+        if outcome.completed:
+            ret.status, ret.return_value = JobStatus.COMPLETED, outcome.return_value
+            return Ended(job.num, Status.SUCCEEDED, ret, duration, outcome.output_dir or job.directory)
+        ret.return_value = outcome.exception
+        return Ended(job.num, Status.FAILED, ret, duration, outcome.output_dir or job.directory, outcome.traceback)
+
+
+def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str, Any]:
+    """Ray task options from the job's ``task_env`` node (for this task, or for every task).
+
+        task_env:                        task_env:
+          resources: {cpu: 2, gpu: 0.5}    train: {resources: {memory: 8Gi, a100: 1}, env_vars: {A: "1"}}
+    """
+    node = OmegaConf.select(config, key) if isinstance(config, DictConfig) else None
+    env = OmegaConf.to_container(node, resolve=True) if node is not None else {}
+    assert isinstance(env, dict)
+    if task_name in env and isinstance(env[task_name], dict):
+        env = env[task_name]
+    resources = dict(env.get("resources") or {})
+    options: dict[str, Any] = {"num_cpus": float(resources.pop("cpu", 1)), "max_retries": 0}
+    if "gpu" in resources:
+        options["num_gpus"] = float(resources.pop("gpu"))
+    if "memory" in resources:
+        options["memory"] = parse_memory(resources.pop("memory"))
+    if resources:
+        options["resources"] = {str(k): float(v) for k, v in resources.items()}
+    runtime_env = dict(env.get("runtime_env") or {})
+    if env.get("env_vars"):
+        runtime_env["env_vars"] = {str(k): str(v) for k, v in env["env_vars"].items()}
+    if runtime_env:
+        options["runtime_env"] = runtime_env
+    return options
+
+
+def parse_memory(value: Any) -> int:
+    """Bytes from ``8Gi``, ``512Mi``, ``2G`` or a number."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([kKmMgGtT]i?)?[bB]?\s*", str(value))
+    if match is None:
+        raise UsageError(f"memory {value!r} is not a size", fix="write it like 8Gi, 512Mi or 2G")
+    return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
+
+
+def _describe(options: dict[str, Any]) -> str:
+    parts = [f"cpu={options['num_cpus']:g}"]
+    if "num_gpus" in options:
+        parts.append(f"gpu={options['num_gpus']:g}")
+    parts += [f"{k}={v:g}" for k, v in options.get("resources", {}).items()]
+    return " ".join(parts)
+
+
+def _infeasible(options: dict[str, Any], nodes: list[dict[str, Any]]) -> Optional[str]:
+    """What the job asks for that no live node has, or None when some node could run it."""
+    wanted = {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0),
+              **options.get("resources", {})}
+    wanted = {k: v for k, v in wanted.items() if v}
+    for node in nodes:
+        have = node.get("Resources", {})
+        if node.get("Alive") and all(have.get(k, 0) >= v for k, v in wanted.items()):
+            return None
+    return ", ".join(f"{k}={v:g}" for k, v in wanted.items())
+
+
+# -- inside a Ray worker process --------------------------------------------------------------------
+
+_runners: dict[str, Any] = {}
+
+
+def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str]) -> JobOutcome:
+    import pickle
+
+    from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
+
+    key, blob = setup
+    runner = _runners.get(key)
+    if runner is None:
+        # Ray's worker keeps its own environment (its devices, its own settings): only
+        # paths, argv, cwd and the main script come from the parent.
+        apply_bootstrap(boot, environ=False)
+        runner = _runners[key] = JobRunner(pickle.loads(blob), on_started=lambda n, d: None,
+                                           ask_parent=lambda kind, payload: None)
+    try:
+        outcome = runner.run(num, overrides)
+        try:
+            pickle.dumps(outcome)
+        except Exception as e:
+            outcome = outcome.value_not_sendable(e)
+        return outcome
+    finally:
+        runner.reset()
+
+
+def _make_remote() -> Any:
+    import ray
+
+    return ray.remote(_job_in_worker)
+
+
+class _LazyRemote:
+    """``ray.remote`` applied on first use: importing this module does not import Ray."""
+
+    _remote: Any = None
+
+    def options(self, **options: Any) -> Any:
+        if _LazyRemote._remote is None:
+            _LazyRemote._remote = _make_remote()
+        return _LazyRemote._remote.options(**options)
+
+
+_run_job = _LazyRemote()

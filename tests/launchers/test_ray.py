@@ -1,0 +1,118 @@
+"""The Ray launcher on a real, embedded Ray: started for the sweep and gone after it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from omegaconf import OmegaConf
+
+from hydra_runner.errors import UsageError
+from hydra_runner.journal import Status
+from hydra_runner.launchers.ray_tasks import parse_memory, task_options
+
+from ..conftest import Project
+from ..sweep_helpers import journal_of, statuses
+
+TASK = """
+    import json, os
+    from hydra.core.hydra_config import HydraConfig
+
+    def task(cfg):
+        if cfg.x == 1:
+            raise ValueError("x=1 fails")
+        out = HydraConfig.get().runtime.output_dir
+        with open(os.path.join(out, "seen.json"), "w") as f:
+            json.dump({"pid": os.getpid(), "cwd": os.getcwd(), "A": os.environ.get("A")}, f)
+        print("hello from", cfg.x)
+        return cfg.x * 10
+"""
+
+
+@pytest.fixture
+def app(project: Project) -> Project:
+    return project.write({"app.py": TASK, "conf/config.yaml": "x: 0\n"})
+
+
+def _ray_processes() -> int:
+    out = subprocess.run(["pgrep", "-c", "-f", "raylet"], capture_output=True, text=True).stdout.strip()
+    return int(out or 0)
+
+
+def test_an_embedded_ray_runs_the_sweep_and_goes_away(app: Project) -> None:
+    before = _ray_processes()
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,1,2,3",
+                "--launcher", "ray", timeout=300)
+    assert r.code == 1, r.err  # job 1 failed, the others ran
+    assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.FAILED, 2: Status.SUCCEEDED, 3: Status.SUCCEEDED}
+    assert "x=1 fails" in r.err and "1 of 4 jobs did not succeed" in r.err
+    with journal_of(app) as journal:
+        jobs = {job.num: job for job in journal.jobs()}
+    assert [jobs[n].value for n in (0, 2, 3)] == [0, 20, 30]
+    for n in (0, 2, 3):
+        job_dir = app.root / (jobs[n].directory or "")
+        seen = json.loads((job_dir / "seen.json").read_text())
+        assert seen["cwd"] == str(app.root)  # the project's dir, as for a local run
+        assert (job_dir / ".hydra" / "config.yaml").exists()
+        assert f"hello from {n}" in (job_dir / "console.log").read_text()
+    assert _ray_processes() <= before  # nothing of the embedded Ray is left
+
+
+def test_task_env_resources_and_env_vars_reach_the_job(app: Project) -> None:
+    app.write({"conf/config.yaml": """
+        x: 0
+        task_env:
+          resources: {cpu: 1}
+          env_vars: {A: from-task-env}
+        """})
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,2",
+                "--launcher", "ray", "+task_env.resources.special=1,0", timeout=300)
+    # The job asking for a resource no node has fails at once, with the reason; the other runs.
+    assert r.code == 1, r.err
+    assert "asks for" in r.err and "special=1" in r.err and "no node of the Ray cluster has" in r.err
+    seen = statuses(app)
+    assert sorted(s.value for s in seen.values()) == ["failed", "failed", "succeeded", "succeeded"]
+    with journal_of(app) as journal:
+        ok = [j for j in journal.jobs() if j.status is Status.SUCCEEDED]
+    assert all(json.loads((app.root / (j.directory or "") / "seen.json").read_text())["A"] == "from-task-env"
+               for j in ok)
+
+
+def test_an_optuna_study_runs_its_trials_on_ray(app: Project) -> None:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config",
+                "hydra/sweeper=optuna", "hydra.sweeper.n_trials=6", "x=int(interval(2,9))", "hydra.sweeper.n_jobs=2",
+                "--launcher", "ray", timeout=300)
+    assert r.code == 0, r.err
+    assert statuses(app) == {n: Status.SUCCEEDED for n in range(6)}
+    (sweep_dir,) = [p.parent for p in app.root.glob("multirun/*/*/multirun.yaml")]
+    best = OmegaConf.load(sweep_dir / "optimization_results.yaml")
+    assert best.best_value == 10 * best.best_params["x"]
+
+
+def test_pool_only_flags_are_refused_with_ray(app: Project) -> None:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,2",
+                "--launcher", "ray", "--gpus-per-job", "1")
+    assert r.code == 2 and "apply to the process pool" in r.err and "task_env" in r.err
+
+
+def test_task_options_read_the_task_env_node() -> None:
+    cfg = OmegaConf.create({"task_env": {"train": {"resources": {"cpu": 2, "gpu": 0.5, "memory": "8Gi", "a100": 1},
+                                                   "env_vars": {"A": 1}, "runtime_env": {"pip": ["x"]}}}})
+    options = task_options(cfg, "train")
+    assert options == {"num_cpus": 2.0, "num_gpus": 0.5, "memory": 8 * 2**30, "resources": {"a100": 1.0},
+                       "max_retries": 0, "runtime_env": {"pip": ["x"], "env_vars": {"A": "1"}}}
+    assert task_options(OmegaConf.create({"x": 1}), "train") == {"num_cpus": 1.0, "max_retries": 0}
+    renamed = OmegaConf.create({"hw": {"resources": {"cpu": 4}}})
+    assert task_options(renamed, "train", key="hw")["num_cpus"] == 4.0
+
+
+@pytest.mark.parametrize("text, size", [("8Gi", 8 * 2**30), ("512Mi", 512 * 2**20), ("2G", 2 * 10**9), (1024, 1024),
+                                        ("1.5Gi", int(1.5 * 2**30))])
+def test_memory_sizes(text: object, size: int) -> None:
+    assert parse_memory(text) == size
+
+
+def test_a_bad_memory_size_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="not a size"):
+        parse_memory("lots")
