@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import uuid
+from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
@@ -35,15 +36,22 @@ def app(project: Project) -> Project:
     return project.write({"app.py": TASK, "conf/config.yaml": "x: 0\n"})
 
 
-def _ray_processes() -> int:
-    out = subprocess.run(["pgrep", "-c", "-f", "raylet"], capture_output=True, text=True).stdout.strip()
-    return int(out or 0)
+def _processes_marked(mark: str) -> list[int]:
+    """Live processes whose environment holds ``mark`` (everything a command started inherits it)."""
+    pids = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark.encode() in environ.read_bytes():
+                pids.append(int(environ.parent.name))
+        except OSError:
+            pass
+    return pids
 
 
 def test_an_embedded_ray_runs_the_sweep_and_goes_away(app: Project) -> None:
-    before = _ray_processes()
+    mark = f"HYDRA_RUNNER_TEST_RUN={uuid.uuid4().hex}"
     r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,1,2,3",
-                "--launcher", "ray", timeout=300)
+                "--launcher", "ray", timeout=300, env=dict([mark.split("=")]))
     assert r.code == 1, r.err  # job 1 failed, the others ran
     assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.FAILED, 2: Status.SUCCEEDED, 3: Status.SUCCEEDED}
     assert "x=1 fails" in r.err and "1 of 4 jobs did not succeed" in r.err
@@ -56,7 +64,7 @@ def test_an_embedded_ray_runs_the_sweep_and_goes_away(app: Project) -> None:
         assert seen["cwd"] == str(app.root)  # the project's dir, as for a local run
         assert (job_dir / ".hydra" / "config.yaml").exists()
         assert f"hello from {n}" in (job_dir / "console.log").read_text()
-    assert _ray_processes() <= before  # nothing of the embedded Ray is left
+    assert _processes_marked(mark) == []  # nothing of the embedded Ray is left
 
 
 def test_task_env_resources_and_env_vars_reach_the_job(app: Project) -> None:
@@ -116,3 +124,36 @@ def test_memory_sizes(text: object, size: int) -> None:
 def test_a_bad_memory_size_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="not a size"):
         parse_memory("lots")
+
+
+def test_jobs_on_ray_report_to_the_pruner_and_log_metrics_to_their_runs(project: Project) -> None:
+    from mlflow.tracking import MlflowClient
+
+    project.write({
+        "app.py": """
+            import hydra_runner
+
+            def task(cfg):
+                for step in range(6):
+                    hydra_runner.report(abs(cfg.x - 2) + 1.0 / (step + 1), step)
+                    hydra_runner.log_metrics({"step_seen": step}, step=step)
+                return abs(cfg.x - 2)
+            """,
+        "conf/config.yaml": "x: 0.0\n",
+    })
+    uri = f"sqlite:///{project.root / 'tracking.db'}"
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config",
+                    "hydra/sweeper=optuna", "hydra.sweeper.n_trials=8", "x=interval(-10,10)",
+                    "+hydra.sweeper.enqueue=[{x: 2.0}, {x: 2.2}, {x: 2.4}]", "+hydra/sweeper/pruner=median",
+                    "hydra.sweeper.pruner.n_startup_trials=3", "hydra.sweeper.n_jobs=1",
+                    "--launcher", "ray", "--mlflow", "--mlflow-uri", uri, timeout=300)
+    assert r.code == 0, r.err
+    seen = statuses(project)
+    assert Status.PRUNED in seen.values()
+    assert all(seen[n] is Status.SUCCEEDED for n in (0, 1, 2))
+    client = MlflowClient(uri)
+    runs = client.search_runs([client.get_experiment_by_name("task").experiment_id],
+                              filter_string="tags.`hydra_runner.job` = '0'")
+    history = client.get_metric_history(runs[0].info.run_id, "step_seen")
+    assert sorted(m.step for m in history) == list(range(6))
+    assert len(client.get_metric_history(runs[0].info.run_id, "intermediate_value")) == 6

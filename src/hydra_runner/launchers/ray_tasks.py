@@ -65,6 +65,10 @@ class RayLauncher(RunnerLauncher):
         self.max_running = int(max_running) if max_running else None
         self._started_ray = False
         self._setup_ref: Any = None
+        # Jobs' events (hydra_runner.report, log_metrics) come through an actor; the parent
+        # waits on its next request together with the jobs, so answers go back at once.
+        self._hub: Any = None
+        self._next_event: Any = None
         self._boot: Optional[Bootstrap] = None
         self._running: dict[Any, _Running] = {}
         self._ended: list[Ended] = []
@@ -85,9 +89,12 @@ class RayLauncher(RunnerLauncher):
             self._boot, setup = worker_setup(self)
             # Put once; every task gets a reference, and each worker process unpacks it once.
             self._setup_ref = ray.put((uuid.uuid4().hex, dumps_by_value(setup)))
+            self._hub = _event_hub_class().remote()
+            self._next_event = self._hub.next_request.remote()
         return ray
 
     def close(self) -> None:
+        self._hub = self._next_event = None
         if self._started_ray:
             import ray
 
@@ -129,7 +136,7 @@ class RayLauncher(RunnerLauncher):
             ret = JobResult(overrides=list(overrides), status=JobStatus.FAILED, _return_value=error)
             self._ended.append(Ended(num, Status.FAILED, ret, 0.0, composed.output_dir, str(error)))
             return
-        ref = _run_job.options(**options).remote(self._setup_ref, self._boot, num, list(overrides))
+        ref = _run_job.options(**options).remote(self._setup_ref, self._boot, num, list(overrides), self._hub)
         self._running[ref] = _Running(num, list(overrides), time.monotonic(), composed.output_dir)
 
     def poll(self, timeout: float) -> list[Ended]:
@@ -137,13 +144,29 @@ class RayLauncher(RunnerLauncher):
         if ended or not self._running:
             return ended
         ray = self._ray()
-        ready, _ = ray.wait(list(self._running), num_returns=1, timeout=min(timeout, self._time_to_deadline()))
+        deadline = time.monotonic() + min(timeout, self._time_to_deadline())
+        while True:
+            ready, _ = ray.wait([self._next_event, *self._running], num_returns=1,
+                                timeout=max(0.0, deadline - time.monotonic()))
+            if self._next_event in ready:
+                self._answer_event(ray)
+                continue  # a job's event is not a job's end: keep waiting
+            break
         if ready:  # and whatever else has ended by now
             ready, _ = ray.wait(list(self._running), num_returns=len(self._running), timeout=0)
         for ref in ready:
             ended.append(self._collect(ref, self._running.pop(ref)))
         self._cancel_late()
         return ended
+
+    def _answer_event(self, ray: Any) -> None:
+        key, num, kind, payload = ray.get(self._next_event)
+        try:
+            answer, error = self.job_event(num, kind, payload), None
+        except Exception as e:  # the job waits for an answer: it gets the error instead
+            answer, error = None, f"{type(e).__name__}: {e}"
+        self._hub.answer.remote(key, answer, error)
+        self._next_event = self._hub.next_request.remote()
 
     def kill_running(self) -> list[Ended]:
         ray = self._ray()
@@ -252,8 +275,11 @@ def _infeasible(options: dict[str, Any], nodes: list[dict[str, Any]]) -> Optiona
 _runners: dict[str, Any] = {}
 
 
-def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str]) -> JobOutcome:
+def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str],
+                   hub: Any) -> JobOutcome:
     import pickle
+
+    import ray
 
     from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
 
@@ -265,6 +291,14 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
         apply_bootstrap(boot, environ=False)
         runner = _runners[key] = JobRunner(pickle.loads(blob), on_started=lambda n, d: None,
                                            ask_parent=lambda kind, payload: None)
+
+    def ask_parent(kind: str, payload: Any) -> Any:
+        answer, error = ray.get(hub.ask.remote(num, kind, payload))
+        if error is not None:
+            raise RuntimeError(f"the sweep could not handle the job's {kind!r}: {error}")
+        return answer
+
+    runner.ask_parent = ask_parent
     try:
         outcome = runner.run(num, overrides)
         try:
@@ -274,6 +308,39 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
         return outcome
     finally:
         runner.reset()
+
+
+_hub_class: Any = None
+
+
+def _event_hub_class() -> Any:
+    """An actor passing jobs' events to the parent and its answers back (made on first use)."""
+    global _hub_class
+    if _hub_class is None:
+        import asyncio
+
+        import ray
+
+        @ray.remote(num_cpus=0)
+        class EventHub:
+            def __init__(self) -> None:
+                self.queue: asyncio.Queue[Any] = asyncio.Queue()
+                self.waiting: dict[str, asyncio.Future[Any]] = {}
+
+            async def ask(self, num: int, kind: str, payload: Any) -> Any:
+                key = uuid.uuid4().hex
+                self.waiting[key] = asyncio.get_running_loop().create_future()
+                await self.queue.put((key, num, kind, payload))
+                return await self.waiting[key]
+
+            async def next_request(self) -> Any:
+                return await self.queue.get()
+
+            async def answer(self, key: str, answer: Any, error: Optional[str]) -> None:
+                self.waiting.pop(key).set_result((answer, error))
+
+        _hub_class = EventHub
+    return _hub_class
 
 
 def _make_remote() -> Any:
