@@ -157,3 +157,26 @@ def test_jobs_on_ray_report_to_the_pruner_and_log_metrics_to_their_runs(project:
     history = client.get_metric_history(runs[0].info.run_id, "step_seen")
     assert sorted(m.step for m in history) == list(range(6))
     assert len(client.get_metric_history(runs[0].info.run_id, "intermediate_value")) == 6
+
+
+def test_apply_task_env_gives_a_jobs_child_task_the_jobs_environment(project: Project) -> None:
+    project.write({
+        "app.py": """
+            import os
+            import ray
+            import hydra_runner
+
+            def child():
+                return os.environ.get("A")
+
+            def task(cfg):
+                return ray.get(hydra_runner.apply_task_env(child, cfg).remote())
+            """,
+        "conf/config.yaml": "x: 0\ntask_env:\n  resources: {cpu: 0.5}\n  env_vars: {A: child-sees-this}\n",
+    })
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0",
+                    "--launcher", "ray", timeout=300)
+    assert r.code == 0, r.err
+    with journal_of(project) as journal:
+        (job,) = journal.jobs()
+    assert job.value == "child-sees-this"

@@ -26,7 +26,7 @@ from hydra_runner.launchers._schedule import Ended, JobList, run_schedule
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome
 from hydra_runner.results import JobResult
 
-__all__ = ["RayLauncher", "task_options"]
+__all__ = ["RayLauncher", "apply_task_env", "task_options"]
 
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
           "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
@@ -238,6 +238,24 @@ def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str
     if runtime_env:
         options["runtime_env"] = runtime_env
     return options
+
+
+def apply_task_env(fn: Any, cfg: Any, *, key: str = "task_env", task_name: Optional[str] = None) -> Any:
+    """``fn`` as a Ray remote function with the resources and environment of ``cfg``'s task_env.
+
+    For a job that starts Ray tasks of its own: they get what the job was given. The task's
+    name (for a task_env keyed by task) defaults to the running Hydra job's.
+    """
+    import ray
+
+    if task_name is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        task_name = str(HydraConfig.get().job.name) if HydraConfig.initialized() else ""
+    options = task_options(cfg, task_name, key)
+    options.pop("max_retries")  # Ray's own default for a child task
+    remote = fn if hasattr(fn, "options") and hasattr(fn, "remote") else ray.remote(fn)
+    return remote.options(**options)
 
 
 def parse_memory(value: Any) -> int:
