@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -180,3 +182,38 @@ def test_apply_task_env_gives_a_jobs_child_task_the_jobs_environment(project: Pr
     with journal_of(project) as journal:
         (job,) = journal.jobs()
     assert job.value == "child-sees-this"
+
+
+def test_a_plain_hydra_main_app_uses_the_runner_ray_plugin(project: Project) -> None:
+    project.write({"main.py": """
+        import hydra
+
+        @hydra.main(version_base="1.3", config_path=None, config_name=None)
+        def main(cfg):
+            with open(f"done-{cfg.x}", "w") as f:
+                f.write("ok")
+            return cfg.x
+
+        if __name__ == "__main__":
+            main()
+        """})
+    r = project.python("main.py", "--multirun", "hydra/launcher=runner_ray", "+x=1,2", "hydra.sweep.dir=out",
+                       timeout=300)
+    assert r.code == 0, r.err
+    assert sorted(p.name for p in project.root.glob("done-*")) == ["done-1", "done-2"]
+    assert statuses(project) == {0: Status.SUCCEEDED, 1: Status.SUCCEEDED}
+
+
+def test_the_embedded_ray_ignores_a_cluster_this_machine_started_before(app: Project) -> None:
+    # Ray records the last cluster started here; a plain ray.init() would try to join it,
+    # and hang when it has died. The embedded Ray starts its own.
+    temp = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))  # short: Ray's socket paths must fit
+    try:
+        (temp / "ray").mkdir()
+        (temp / "ray" / "ray_current_cluster").write_text("127.0.0.1:1")
+        r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,2",
+                    "--launcher", "ray", env={"RAY_TMPDIR": str(temp)}, timeout=300)
+        assert r.code == 0, r.err
+        assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.SUCCEEDED}
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

@@ -6,13 +6,10 @@ light: it registers the config and builds the real launcher,
 """
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from hydra.core.utils import JobReturn
-from hydra.plugins.launcher import Launcher
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
+from hydra_runner.plugin_adapters import LauncherAdapter
 
 # No `from __future__ import annotations`: Hydra executes plugin modules without registering
 # them in sys.modules, where dataclasses look string annotations up.
@@ -42,14 +39,5 @@ ConfigStore.instance().store(
 )
 
 
-class RunnerPoolLauncher(Launcher):
-    def __init__(self, **options: Any) -> None:
-        from hydra_runner.launchers.pool import ProcessPoolLauncher
-
-        self.launcher = ProcessPoolLauncher(**options)
-
-    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
-        self.launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
-
-    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        return self.launcher.launch(job_overrides, initial_job_idx)
+class RunnerPoolLauncher(LauncherAdapter):
+    launcher_path = "hydra_runner.launchers.pool:ProcessPoolLauncher"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
-from hydra_runner.sweepers.adapter import SweeperAdapter
+from hydra_runner.plugin_adapters import SweeperAdapter
 
 # No `from __future__ import annotations` (see runner_pool_launcher).
 TARGET = "hydra_plugins.hydra_runner_plugins.runner_random_sweeper.RunnerRandomSweeper"

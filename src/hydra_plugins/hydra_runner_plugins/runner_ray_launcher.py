@@ -5,13 +5,10 @@ launcher, :class:`hydra_runner.launchers.ray_tasks.RayLauncher`, load only when 
 """
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Optional
 
 from hydra.core.config_store import ConfigStore
-from hydra.core.utils import JobReturn
-from hydra.plugins.launcher import Launcher
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
+from hydra_runner.plugin_adapters import LauncherAdapter
 
 # No `from __future__ import annotations` (see runner_pool_launcher).
 TARGET = "hydra_plugins.hydra_runner_plugins.runner_ray_launcher.RunnerRayLauncher"
@@ -37,14 +34,5 @@ ConfigStore.instance().store(group="hydra/launcher", name="runner_ray", node=Run
                              provider="hydra-runner")
 
 
-class RunnerRayLauncher(Launcher):
-    def __init__(self, **options: Any) -> None:
-        from hydra_runner.launchers.ray_tasks import RayLauncher
-
-        self.launcher = RayLauncher(**options)
-
-    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
-        self.launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
-
-    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        return self.launcher.launch(job_overrides, initial_job_idx)
+class RunnerRayLauncher(LauncherAdapter):
+    launcher_path = "hydra_runner.launchers.ray_tasks:RayLauncher"

@@ -79,7 +79,9 @@ class RayLauncher(RunnerLauncher):
         import ray
 
         if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+            # "local" always starts a Ray of our own: without an address ray.init would join
+            # whatever cluster this machine last started (or hang on one that has died).
+            ray.init(address=self.address or "local", include_dashboard=False, log_to_driver=False,
                      configure_logging=False)
             self._started_ray = True
         if self._setup_ref is None:
