@@ -191,6 +191,16 @@ def test_gpus_come_from_cuda_visible_devices(app: Project) -> None:
     assert {rec["cuda"] for rec in _records(app)} <= {"5", "7"}
 
 
+def test_the_pool_sizes_its_slots_from_the_task_env(app: Project) -> None:
+    # The same task_env a Ray sweep reads: two GPUs a job, so four fake GPUs make two slots.
+    r = app.cli("multirun", "app.py", "x=range(0,4)", "-j", "auto", "--gpus", "0,1,2,3",
+                "+task_env.resources.gpu=2")
+    assert r.code == 0, r.err
+    seen = {rec["cuda"] for rec in _records(app)}
+    assert seen <= {"0,1", "2,3"} and seen
+    assert "on 2 worker processes" in r.out
+
+
 def test_cpu_only_machine_needs_no_flag(app: Project) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
     proc = subprocess.run([sys.executable, "-m", "hydra_runner", "multirun", "app.py", "x=0,1", "-j", "auto"],

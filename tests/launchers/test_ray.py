@@ -13,7 +13,8 @@ from omegaconf import OmegaConf
 
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status
-from hydra_runner.launchers.ray_tasks import parse_memory, task_options
+from hydra_runner.launchers.ray_tasks import task_options
+from hydra_runner.launchers.task_env import parse_memory
 
 from ..conftest import Project
 from ..sweep_helpers import journal_of, statuses

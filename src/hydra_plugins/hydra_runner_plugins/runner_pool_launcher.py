@@ -23,8 +23,9 @@ class RunnerPoolLauncherConf:
     n_jobs: Any = "auto"
     #: GPUs to use ("0,1,3"); default: CUDA_VISIBLE_DEVICES, else nvidia-smi, else none.
     gpus: Optional[str] = None
-    gpus_per_job: int = 0
-    cpus_per_job: int = 1
+    #: GPUs and CPU cores each job needs; default: the config's task_env resources, else 0 and 1.
+    gpus_per_job: Optional[int] = None
+    cpus_per_job: Optional[int] = None
     #: Seconds after which a job is killed and recorded as timed out.
     timeout: Optional[float] = None
     #: How many times a crashed or timed-out job is run again.

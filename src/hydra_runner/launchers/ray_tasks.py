@@ -10,26 +10,22 @@ and keeps it warm for the next job of the sweep.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
-from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut, UsageError
 from hydra_runner.journal import Status
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
 from hydra_runner.launchers._schedule import Ended, JobList, run_schedule
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome
+from hydra_runner.launchers.task_env import TaskEnv, parse_memory
 from hydra_runner.results import JobResult
 
 __all__ = ["RayLauncher", "apply_task_env", "task_options"]
-
-_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
-          "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
 @dataclass
@@ -216,17 +212,9 @@ class RayLauncher(RunnerLauncher):
 
 
 def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str, Any]:
-    """Ray task options from the job's ``task_env`` node (for this task, or for every task).
-
-        task_env:                        task_env:
-          resources: {cpu: 2, gpu: 0.5}    train: {resources: {memory: 8Gi, a100: 1}, env_vars: {A: "1"}}
-    """
-    node = OmegaConf.select(config, key) if isinstance(config, DictConfig) else None
-    env = OmegaConf.to_container(node, resolve=True) if node is not None else {}
-    assert isinstance(env, dict)
-    if task_name in env and isinstance(env[task_name], dict):
-        env = env[task_name]
-    resources = dict(env.get("resources") or {})
+    """Ray task options from the job's ``task_env`` (see :mod:`.task_env`)."""
+    env = TaskEnv.of(config, task_name, key)
+    resources = dict(env.resources)
     options: dict[str, Any] = {"num_cpus": float(resources.pop("cpu", 1)), "max_retries": 0}
     if "gpu" in resources:
         options["num_gpus"] = float(resources.pop("gpu"))
@@ -234,9 +222,9 @@ def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str
         options["memory"] = parse_memory(resources.pop("memory"))
     if resources:
         options["resources"] = {str(k): float(v) for k, v in resources.items()}
-    runtime_env = dict(env.get("runtime_env") or {})
-    if env.get("env_vars"):
-        runtime_env["env_vars"] = {str(k): str(v) for k, v in env["env_vars"].items()}
+    runtime_env = dict(env.runtime_env)
+    if env.env_vars:
+        runtime_env["env_vars"] = env.env_vars
     if runtime_env:
         options["runtime_env"] = runtime_env
     return options
@@ -258,16 +246,6 @@ def apply_task_env(fn: Any, cfg: Any, *, key: str = "task_env", task_name: Optio
     options.pop("max_retries")  # Ray's own default for a child task
     remote = fn if hasattr(fn, "options") and hasattr(fn, "remote") else ray.remote(fn)
     return remote.options(**options)
-
-
-def parse_memory(value: Any) -> int:
-    """Bytes from ``8Gi``, ``512Mi``, ``2G`` or a number."""
-    if isinstance(value, (int, float)):
-        return int(value)
-    match = re.fullmatch(r"\s*([0-9.]+)\s*([kKmMgGtT]i?)?[bB]?\s*", str(value))
-    if match is None:
-        raise UsageError(f"memory {value!r} is not a size", fix="write it like 8Gi, 512Mi or 2G")
-    return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
 
 
 def _describe(options: dict[str, Any]) -> str:

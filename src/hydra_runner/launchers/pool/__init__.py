@@ -9,6 +9,7 @@ processes; :mod:`._worker` runs inside them.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import weakref
@@ -44,8 +45,8 @@ class ProcessPoolLauncher(RunnerLauncher):
         self,
         n_jobs: Union[int, str, None] = "auto",
         gpus: Optional[str] = None,
-        gpus_per_job: int = 0,
-        cpus_per_job: int = 1,
+        gpus_per_job: Optional[int] = None,
+        cpus_per_job: Optional[int] = None,
         timeout: Optional[float] = None,
         retries: int = 0,
         fail_fast: bool = False,
@@ -54,8 +55,9 @@ class ProcessPoolLauncher(RunnerLauncher):
         super().__init__()
         self.n_jobs = n_jobs
         self.gpus = gpus
-        self.gpus_per_job = int(gpus_per_job or 0)
-        self.cpus_per_job = int(cpus_per_job or 1)
+        # None: as the config's task_env asks (resources.gpu / resources.cpu), else 0 and 1.
+        self.gpus_per_job = gpus_per_job
+        self.cpus_per_job = cpus_per_job
         self.timeout = float(timeout) if timeout else None
         self.retries = int(retries or 0)
         self.fail_fast = bool(fail_fast)
@@ -68,13 +70,19 @@ class ProcessPoolLauncher(RunnerLauncher):
 
     def slots(self) -> list[Slot]:
         if self._slots is None:
-            self._slots = machine_slots(
-                self.n_jobs, gpus=self.gpus, gpus_per_job=self.gpus_per_job, cpus_per_job=self.cpus_per_job
-            )
+            self._slots = machine_slots(self.n_jobs, gpus=self.gpus, gpus_per_job=int(self.gpus_per_job or 0),
+                                        cpus_per_job=int(self.cpus_per_job or 1))
         return self._slots
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        if self.gpus_per_job is None or self.cpus_per_job is None:
+            from hydra_runner.launchers.task_env import TaskEnv
+
+            # Slots are whole cores and GPUs: a fraction takes a whole one here (Ray shares it).
+            env = TaskEnv.of(config, str(config.hydra.job.name))
+            self.gpus_per_job = math.ceil(env.gpu) if self.gpus_per_job is None else self.gpus_per_job
+            self.cpus_per_job = max(1, math.ceil(env.cpu)) if self.cpus_per_job is None else self.cpus_per_job
         # Workers boot (Python, Hydra, the task's imports) while the sweeper validates jobs.
         self._pool = self._start_pool()
 
