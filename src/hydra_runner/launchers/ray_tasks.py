@@ -195,7 +195,9 @@ class RayLauncher(RunnerLauncher):
         duration = time.monotonic() - job.started
         ret = JobResult(overrides=job.overrides, status=JobStatus.FAILED)
         try:
-            outcome: JobOutcome = ray.get(ref)
+            outcome, ran_for = ray.get(ref)
+            # The time it ran, not since it was submitted (it may have queued for a worker).
+            duration = ran_for
         except Exception as e:  # the task's process died, its node went away, or it was cancelled
             status = job.cancelled or Status.CRASHED
             message = {Status.TIMEOUT: f"timed out after {self.timeout:g} s",
@@ -274,7 +276,7 @@ _runners: dict[str, Any] = {}
 
 
 def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str],
-                   hub: Any) -> JobOutcome:
+                   hub: Any) -> tuple[JobOutcome, float]:
     import pickle
 
     import ray
@@ -297,13 +299,14 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
         return answer
 
     runner.ask_parent = ask_parent
+    started = time.monotonic()
     try:
         outcome = runner.run(num, overrides)
         try:
             pickle.dumps(outcome)
         except Exception as e:
             outcome = outcome.value_not_sendable(e)
-        return outcome
+        return outcome, time.monotonic() - started
     finally:
         runner.reset()
 
