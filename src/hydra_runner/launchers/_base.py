@@ -32,7 +32,7 @@ from hydra_runner.journal.resume import resuming
 from hydra_runner.launchers._schedule import Ended, JobFeed, outcome_of, run_schedule
 from hydra_runner.results import JobResult
 
-__all__ = ["JobSpec", "RunnerLauncher", "override_tags"]
+__all__ = ["JobSpec", "RunnerLauncher"]
 
 
 # Job announcements are logged under BasicLauncher's logger name, because the in-process
@@ -44,16 +44,6 @@ INTERMEDIATE_VALUE = "intermediate_value"
 
 JobSpec = tuple[int, Sequence[str]]
 """A job to launch: its number in the sweep and its overrides."""
-
-
-def override_tags(overrides: Sequence[str]) -> dict[str, str]:
-    """A job's overrides as tracking tags (``override.lr = 0.1``), so runs group by them."""
-    tags = {"overrides": " ".join(filter_overrides(overrides))[:5000]}
-    for line in filter_overrides(overrides):
-        key, sep, value = line.partition("=")
-        if sep:
-            tags[f"override.{key.lstrip('+~')}"[:250]] = value[:5000]
-    return tags
 
 
 class RunnerLauncher(Launcher, ABC):
@@ -243,12 +233,7 @@ class RunnerLauncher(Launcher, ABC):
             self.journal.job_started(job[0], job[1], worker=worker, slot=slot)
         tracker = tracking.active()
         if tracker is not None:
-            from hydra_runner.tracking.params import flatten_params
-
-            num, overrides = job
-            config = (composed or self.compose(job)).task_config()
-            tracker.start_job(num, name=f"#{num} {' '.join(filter_overrides(overrides))}"[:250],
-                              params=flatten_params(config), tags=override_tags(overrides))
+            tracker.start_job(job[0], overrides=job[1], config=(composed or self.compose(job)).task_config())
 
     def record_end(self, num: int, status: Status, *, directory: Optional[str], value: Any = None,
                    error: Optional[str] = None) -> None:

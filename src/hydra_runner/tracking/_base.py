@@ -8,7 +8,7 @@ on a per-thread or per-process "active run" and works the same for every launche
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 __all__ = ["Tracker", "activate", "active", "current_job", "deactivate", "set_current_job"]
 
@@ -21,8 +21,8 @@ class Tracker(ABC):
         """Open the sweep's parent record; ``key`` finds it again when the sweep is resumed."""
 
     @abstractmethod
-    def start_job(self, num: Optional[int], *, name: str, params: dict[str, str], tags: dict[str, str]) -> None:
-        """Open job ``num``'s record (None: a single run, not part of a sweep)."""
+    def start_job(self, num: Optional[int], *, overrides: Sequence[str], config: Any) -> None:
+        """Open job ``num``'s record (None: a single run, not part of a sweep) from its task config."""
 
     @abstractmethod
     def log_metrics(self, num: Optional[int], metrics: dict[str, float], step: Optional[int] = None) -> None:

@@ -81,9 +81,6 @@ class MlflowCallback(Callback):
             return
         from hydra.core.hydra_config import HydraConfig
 
-        from hydra_runner.launchers._base import override_tags
-        from hydra_runner.tracking.params import flatten_params
-
         tracker = tracking.active()
         self._owns_run = tracker is None
         if tracker is None:  # a single run
@@ -94,8 +91,7 @@ class MlflowCallback(Callback):
         overrides = list(hydra.overrides.task)
         tracking.set_current_job(num)
         task_config = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-        tracker.start_job(num, name=(f"#{num} " if num is not None else "") + " ".join(overrides)[:240] or "run",
-                          params=flatten_params(task_config), tags=override_tags(overrides))
+        tracker.start_job(num, overrides=overrides, config=task_config)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         if in_launched_job():

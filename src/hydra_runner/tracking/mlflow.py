@@ -11,12 +11,12 @@ import logging
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from hydra_runner.tracking._base import Tracker
-from hydra_runner.tracking.params import param_batches
+from hydra_runner.tracking.params import flatten_params, override_tags, param_batches, run_name
 
 __all__ = ["MlflowTracker", "default_tracking_uri"]
 
@@ -67,16 +67,17 @@ class MlflowTracker(Tracker):
 
         self._try(start, "the sweep's parent run")
 
-    def start_job(self, num: Optional[int], *, name: str, params: dict[str, str], tags: dict[str, str]) -> None:
+    def start_job(self, num: Optional[int], *, overrides: Sequence[str], config: Any) -> None:
         def start() -> None:
             from mlflow.entities import Param
 
-            run_tags = dict(tags)
+            params = flatten_params(config) if config is not None else {}
+            run_tags = override_tags(overrides)
             if self.parent_id is not None:
                 run_tags[PARENT_TAG] = self.parent_id
             if num is not None:
                 run_tags[JOB_TAG] = str(num)
-            run = self.client.create_run(self._experiment_id(), run_name=name, tags=run_tags)
+            run = self.client.create_run(self._experiment_id(), run_name=run_name(num, overrides), tags=run_tags)
             self.runs[num] = run.info.run_id
             self.artifact_uris[run.info.run_id] = run.info.artifact_uri
             for batch in param_batches(params):

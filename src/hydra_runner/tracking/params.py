@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Optional
 
-__all__ = ["MASK", "flatten_params", "param_batches"]
+__all__ = ["MASK", "flatten_params", "override_tags", "param_batches", "run_name"]
 
 MASK = "***"
 #: MLflow's limits (mlflow.utils.validation): key length, value length, params per batch.
@@ -35,6 +35,27 @@ def flatten_params(config: Any) -> dict[str, str]:
             text = text[: MAX_VALUE_LENGTH - len(_TRUNCATED)] + _TRUNCATED
         params[_NOT_ALLOWED.sub("_", key)[:MAX_KEY_LENGTH]] = text
     return params
+
+
+def override_tags(overrides: Sequence[str]) -> dict[str, str]:
+    """A job's overrides as tags (``override.lr = 0.1``), so runs group by them."""
+    from hydra.core.utils import filter_overrides
+
+    lines = filter_overrides(list(overrides))
+    tags = {"overrides": " ".join(lines)[:5000]}
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep:
+            tags[f"override.{key.lstrip('+~')}"[:MAX_KEY_LENGTH]] = value[:5000]
+    return tags
+
+
+def run_name(num: Optional[int], overrides: Sequence[str]) -> str:
+    """``#3 lr=0.1 model=vit`` for a sweep's job; the overrides (or ``run``) for a single run."""
+    from hydra.core.utils import filter_overrides
+
+    text = " ".join(filter_overrides(list(overrides)))
+    return (f"#{num} {text}" if num is not None else text or "run")[:MAX_KEY_LENGTH]
 
 
 def param_batches(params: Mapping[str, str]) -> Iterator[list[tuple[str, str]]]:

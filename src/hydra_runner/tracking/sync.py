@@ -34,10 +34,8 @@ class SyncReport:
 
 def sync_sweep(sweep_dir: Path, *, tracking_uri: Optional[str] = None, experiment: Optional[str] = None) -> SyncReport:
     from hydra_runner import tracking
-    from hydra_runner.launchers._base import override_tags
     from hydra_runner.tracking.callback import end_tracked_sweep
     from hydra_runner.tracking.mlflow import MlflowTracker, default_tracking_uri
-    from hydra_runner.tracking.params import flatten_params
 
     sweep_dir = sweep_dir.absolute()
     config = OmegaConf.load(sweep_dir / "multirun.yaml")
@@ -58,9 +56,8 @@ def sync_sweep(sweep_dir: Path, *, tracking_uri: Optional[str] = None, experimen
         if record.status in _UNFINISHED or record.num in there:
             continue
         config_file = Path(record.directory or "") / ".hydra" / "config.yaml"
-        params = flatten_params(OmegaConf.load(config_file)) if config_file.exists() else {}
-        tracker.start_job(record.num, name=f"#{record.num} {' '.join(record.overrides)}"[:250], params=params,
-                          tags=override_tags(record.overrides))
+        tracker.start_job(record.num, overrides=record.overrides,
+                          config=OmegaConf.load(config_file) if config_file.exists() else None)
         tracker.end_job(record.num, status=record.status.value, value=record.value, error=record.error,
                         directory=record.directory)
         logged += 1
