@@ -8,20 +8,39 @@ from __future__ import annotations
 
 import importlib
 from abc import abstractmethod
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn
 from hydra.plugins.launcher import Launcher
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-__all__ = ["LauncherAdapter", "SweeperAdapter"]
+__all__ = ["LauncherAdapter", "SweeperAdapter", "build_from_config", "own_class_path"]
+
+PLUGIN_PACKAGE = "hydra_plugins.hydra_runner_plugins"
 
 
 def _build(path: str, options: dict[str, Any]) -> Any:
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)(**options)
+
+
+def own_class_path(target: Any) -> Optional[str]:
+    """``module:Class`` of what one of hydra-runner's plugins (named by its ``_target_``) stands for."""
+    if not isinstance(target, str) or not target.startswith(PLUGIN_PACKAGE + "."):
+        return None
+    module, _, name = target.rpartition(".")
+    adapter = getattr(importlib.import_module(module), name, None)
+    return getattr(adapter, "launcher_path", None) or getattr(adapter, "sweeper_path", None)
+
+
+def build_from_config(path: str, config: DictConfig) -> Any:
+    """The class at ``path``, built from a plugin config's fields (its ``_target_`` aside)."""
+    options = OmegaConf.to_container(config, resolve=True)
+    assert isinstance(options, dict)
+    options.pop("_target_", None)
+    return _build(path, options)
 
 
 class SweeperAdapter(Sweeper):

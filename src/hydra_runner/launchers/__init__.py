@@ -5,24 +5,17 @@
 
 from __future__ import annotations
 
-import importlib
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from hydra_runner import _compat
 from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers.inprocess import InProcessLauncher
+from hydra_runner.plugin_adapters import build_from_config, own_class_path
 
 __all__ = ["InProcessLauncher", "RunnerLauncher", "instantiate_launcher"]
-
-_PLUGINS = "hydra_plugins.hydra_runner_plugins"
-# Each hydra-runner launcher plugin's target, and the launcher it stands for.
-_OWN_LAUNCHERS = {
-    f"{_PLUGINS}.runner_pool_launcher.RunnerPoolLauncher": "hydra_runner.launchers.pool:ProcessPoolLauncher",
-    f"{_PLUGINS}.runner_ray_launcher.RunnerRayLauncher": "hydra_runner.launchers.ray_tasks:RayLauncher",
-}
 
 
 def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Launcher:
@@ -35,12 +28,8 @@ def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunc
     launcher: Launcher
     if target == _compat.BASIC_LAUNCHER_TARGET:
         launcher = InProcessLauncher()
-    elif target in _OWN_LAUNCHERS:
-        module, _, name = _OWN_LAUNCHERS[target].partition(":")
-        options = OmegaConf.to_container(config.hydra.launcher, resolve=True)
-        assert isinstance(options, dict)
-        options.pop("_target_")
-        launcher = getattr(importlib.import_module(module), name)(**options)
+    elif (own := own_class_path(target)) is not None:
+        launcher = build_from_config(own, config.hydra.launcher)
     else:
         return Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config

@@ -18,23 +18,17 @@ from typing import Any
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from hydra_runner import _compat
+from hydra_runner.plugin_adapters import PLUGIN_PACKAGE, build_from_config, own_class_path
 
 __all__ = ["instantiate_sweeper", "is_optuna_sweeper", "register_short_names"]
-
-_PLUGINS = "hydra_plugins.hydra_runner_plugins"
-# Each hydra-runner sweeper plugin's target, and the sweeper it stands for.
-_OWN_SWEEPERS = {
-    f"{_PLUGINS}.runner_optuna_sweeper.RunnerOptunaSweeper": "hydra_runner.sweepers.optuna_search:OptunaSweeper",
-    f"{_PLUGINS}.runner_random_sweeper.RunnerRandomSweeper": "hydra_runner.sweepers.random_search:RandomSweeper",
-}
 
 
 def is_optuna_sweeper(target: Any) -> bool:
     """Whether a sweeper config's ``_target_`` is hydra-runner's Optuna sweeper."""
-    return _OWN_SWEEPERS.get(str(target), "").endswith(":OptunaSweeper")
+    return (own_class_path(target) or "").endswith(":OptunaSweeper")
 
 
 def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Sweeper:
@@ -45,12 +39,8 @@ def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunct
         from hydra_runner.sweepers.grid import GridSweeper
 
         sweeper = GridSweeper(max_batch_size=sweeper_cfg.max_batch_size, params=sweeper_cfg.params)
-    elif target in _OWN_SWEEPERS:
-        module, _, name = _OWN_SWEEPERS[target].partition(":")
-        options = OmegaConf.to_container(sweeper_cfg, resolve=True)
-        assert isinstance(options, dict)
-        options.pop("_target_")
-        sweeper = getattr(importlib.import_module(module), name)(**options)
+    elif (own := own_class_path(target)) is not None:
+        sweeper = build_from_config(own, sweeper_cfg)
     elif target and not Plugins.is_in_toplevel_plugins_module(target):
         # A sweeper the project registered in its own ConfigStore (hydra-zen's builds(...)):
         # Hydra 1.3.8+ only instantiates plugins from hydra_plugins; the project's own code is trusted here.
@@ -71,8 +61,8 @@ def register_short_names() -> None:
     from hydra.core.config_store import ConfigStore
 
     Plugins.instance()
-    optuna_plugin: Any = importlib.import_module(f"{_PLUGINS}.runner_optuna_sweeper")
-    random_plugin: Any = importlib.import_module(f"{_PLUGINS}.runner_random_sweeper")
+    optuna_plugin: Any = importlib.import_module(f"{PLUGIN_PACKAGE}.runner_optuna_sweeper")
+    random_plugin: Any = importlib.import_module(f"{PLUGIN_PACKAGE}.runner_random_sweeper")
     store = ConfigStore.instance()
     store.store(group="hydra/sweeper", name="optuna", node=optuna_plugin.RunnerOptunaSweeperConf,
                 provider="hydra-runner")
