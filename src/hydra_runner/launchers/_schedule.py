@@ -16,18 +16,20 @@ import traceback
 from abc import ABC, abstractmethod
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
 
+from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
 from hydra_runner.journal import Status
 from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
 from hydra_runner.reporting import is_pruned
+from hydra_runner.results import JobResult
 
 if TYPE_CHECKING:
     from hydra_runner.launchers._base import JobSpec, RunnerLauncher
 
-__all__ = ["Ended", "JobFeed", "JobList", "outcome_of", "run_schedule"]
+__all__ = ["Ended", "JobFeed", "JobList", "ended_job", "launch_scheduled", "outcome_of", "run_schedule"]
 
 
 @dataclass
@@ -41,6 +43,27 @@ class Ended:
     directory: Optional[str]
     #: For a job that did not succeed: its traceback, or what happened to its process.
     error: Optional[str] = None
+
+
+_LOST = {Status.CRASHED: JobCrashed, Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}
+
+
+def ended_job(num: int, overrides: Sequence[str], status: Status, duration: float, directory: Optional[str],
+              outcome: Any = None, message: str = "") -> Ended:
+    """A job that ran in another process: from its ``JobOutcome``, or, lost without one, from ``message``."""
+    ret = JobResult(overrides=list(overrides), status=JobStatus.FAILED)
+    if outcome is not None:
+        ret.task_name, ret.working_dir = outcome.task_name, outcome.working_dir
+        if outcome.completed:
+            ret.status, ret.return_value = JobStatus.COMPLETED, outcome.return_value
+        else:
+            ret.return_value = outcome.exception
+    else:
+        ret.return_value = _LOST[status](f"job #{num}: {message}")
+    error = None
+    if status is not Status.SUCCEEDED:
+        error = (outcome.traceback if outcome is not None else None) or message
+    return Ended(num, status, ret, duration, directory, error)
 
 
 def outcome_of(ret: JobReturn) -> tuple[Status, Optional[str]]:
@@ -74,6 +97,15 @@ class JobList(JobFeed):
 
     def next_job(self) -> Optional[JobSpec]:
         return self.jobs.popleft() if self.jobs else None
+
+
+def launch_scheduled(launcher: RunnerLauncher, jobs: list[JobSpec]) -> list[JobReturn]:
+    """Hydra's ``launch`` on a slot backend: ``jobs`` through :func:`run_schedule`, results in order."""
+    results = run_schedule(launcher, JobList(jobs)) if jobs else {}
+    # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
+    return [results.get(num) or JobResult(overrides=list(overrides), status=JobStatus.FAILED,
+                                          _return_value=JobInterrupted(f"job #{num} was not run"))
+            for num, overrides in jobs]
 
 
 def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Optional[int] = None) -> dict[int, JobReturn]:

@@ -17,10 +17,10 @@ from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
 
-from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut, UsageError
+from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._schedule import Ended, JobList, run_schedule
+from hydra_runner.launchers._schedule import Ended, ended_job, launch_scheduled
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome
 from hydra_runner.launchers.task_env import TaskEnv, parse_memory
 from hydra_runner.results import JobResult
@@ -107,12 +107,7 @@ class RayLauncher(RunnerLauncher):
     # -- slots -------------------------------------------------------------------------------------
 
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
-        if not jobs:
-            return []
-        results = run_schedule(self, JobList(jobs))
-        return [results.get(num) or JobResult(overrides=list(o), status=JobStatus.FAILED,
-                                               _return_value=JobInterrupted(f"job #{num} was not run"))
-                for num, o in jobs]
+        return launch_scheduled(self, jobs)
 
     def slot_count(self) -> int:
         return max(1, int(self._ray().cluster_resources().get("CPU", 1)))
@@ -192,26 +187,17 @@ class RayLauncher(RunnerLauncher):
     def _collect(self, ref: Any, job: _Running) -> Ended:
         import ray
 
-        duration = time.monotonic() - job.started
-        ret = JobResult(overrides=job.overrides, status=JobStatus.FAILED)
         try:
             outcome, ran_for = ray.get(ref)
-            # The time it ran, not since it was submitted (it may have queued for a worker).
-            duration = ran_for
         except Exception as e:  # the task's process died, its node went away, or it was cancelled
             status = job.cancelled or Status.CRASHED
             message = {Status.TIMEOUT: f"timed out after {self.timeout:g} s",
                        Status.INTERRUPTED: "interrupted"}.get(status, f"{type(e).__name__}: {e}")
-            lost = {Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}.get(status, JobCrashed)
-            ret.return_value = lost(f"job #{job.num}: {message}")
-            return Ended(job.num, status, ret, duration, job.directory, message)
-        ret.task_name, ret.working_dir = outcome.task_name, outcome.working_dir
-        if outcome.completed:
-            ret.status, ret.return_value = JobStatus.COMPLETED, outcome.return_value
-            return Ended(job.num, Status.SUCCEEDED, ret, duration, outcome.output_dir or job.directory)
-        ret.return_value = outcome.exception
-        return Ended(job.num, Status.FAILED, ret, duration, outcome.output_dir or job.directory, outcome.traceback)
-
+            return ended_job(job.num, job.overrides, status, time.monotonic() - job.started, job.directory,
+                             message=message)
+        # The time it ran, not since it was submitted (it may have queued for a worker).
+        status = Status.SUCCEEDED if outcome.completed else Status.FAILED
+        return ended_job(job.num, job.overrides, status, ran_for, outcome.output_dir or job.directory, outcome)
 
 def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str, Any]:
     """Ray task options from the job's ``task_env`` (see :mod:`.task_env`)."""

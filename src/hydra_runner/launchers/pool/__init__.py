@@ -15,14 +15,12 @@ import sys
 import weakref
 from typing import Any, Optional, Sequence, Union
 
-from hydra.core.utils import JobReturn, JobStatus
+from hydra.core.utils import JobReturn
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
-from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
-from hydra_runner.journal import Status
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._schedule import Ended, JobList, run_schedule
+from hydra_runner.launchers._schedule import Ended, ended_job, launch_scheduled
 from hydra_runner.task_ref import TaskRef
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
 from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
@@ -31,8 +29,6 @@ from hydra_runner.launchers.pool._worker import CONSOLE_LOG
 from hydra_runner.results import JobResult
 
 __all__ = ["ProcessPoolLauncher", "worker_setup"]
-
-_LOST = {Status.CRASHED: JobCrashed, Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}
 
 
 class ProcessPoolLauncher(RunnerLauncher):
@@ -106,11 +102,7 @@ class ProcessPoolLauncher(RunnerLauncher):
     # -- slots -----------------------------------------------------------------------------------
 
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
-        if not jobs:
-            return []
-        results = run_schedule(self, JobList(jobs))
-        # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
-        return [results.get(num) or _not_run(num, list(overrides)) for num, overrides in jobs]
+        return launch_scheduled(self, jobs)
 
     def slot_count(self) -> int:
         return len(self.slots())
@@ -145,23 +137,11 @@ class ProcessPoolLauncher(RunnerLauncher):
         return [self._ended(done) for done in self._workers().kill_running()]
 
     def _ended(self, done: Finished) -> Ended:
-        outcome = done.outcome
-        ret = JobResult(overrides=list(done.overrides), status=JobStatus.FAILED)
-        if outcome is not None:
-            ret.task_name = outcome.task_name
-            ret.working_dir = outcome.working_dir
-            if outcome.completed:
-                ret.status = JobStatus.COMPLETED
-                ret.return_value = outcome.return_value
-            else:
-                ret.return_value = outcome.exception
-        else:
-            ret.return_value = _LOST[done.status](f"job #{done.num}: {done.message}")
-        self._attach_configs(ret, done)
-        error = None
-        if done.status is not Status.SUCCEEDED:
-            error = (outcome.traceback if outcome is not None else None) or done.message
-        return Ended(done.num, done.status, ret, done.duration, done.output_dir, error)
+        ended = ended_job(done.num, done.overrides, done.status, done.duration, done.output_dir, done.outcome,
+                          done.message)
+        assert isinstance(ended.ret, JobResult)
+        self._attach_configs(ended.ret, done)
+        return ended
 
     def _attach_configs(self, ret: JobResult, done: Finished) -> None:
         """``cfg`` and ``hydra_cfg`` of the job, composed again in the parent only if read."""
@@ -219,12 +199,6 @@ def _sendable_resolvers() -> dict[str, bytes]:
 
 def _snapshot(job: Any) -> Any:
     return job.template.snapshot_hydra_root(job.fields, job.full)
-
-
-def _not_run(num: int, overrides: list[str]) -> JobReturn:
-    return JobResult(
-        overrides=overrides, status=JobStatus.FAILED, _return_value=JobInterrupted(f"job #{num} was not run")
-    )
 
 
 class _Tails:
