@@ -220,6 +220,28 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     return "\n".join([line(cells[0]), separator, *(line(row) for row in cells[1:])])
 
 
+def publish(text: str, markdown: Optional[Path], section: str) -> None:
+    """Print a benchmark's report, and put it in its section of ``markdown`` when given."""
+    print(text)
+    if markdown is not None:
+        update_markdown_section(markdown, section, text)
+        print(f"wrote section '{section}' of {markdown}", file=sys.stderr)
+
+
+def command_failed(exc: "CommandFailed") -> int:
+    print(f"error: {exc}\n(in {exc.cwd})\n{exc.stderr}", file=sys.stderr)
+    return 1
+
+
+def runner_broken(tools: "Tools", hint: str = "") -> bool:
+    """Whether hydra-runner cannot run with ``tools`` (then it says so)."""
+    if tools.runner_works():
+        return False
+    print(f"hydra-runner does not work with {tools.python} "
+          f"(`python -m hydra_runner --help` or the console script failed){hint}", file=sys.stderr)
+    return True
+
+
 def update_markdown_section(path: Path, name: str, body: str) -> None:
     """Put ``body`` between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``path``.
 
@@ -260,6 +282,27 @@ def busy_cpu_seconds() -> Optional[float]:
 def children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+class LoadMeter:
+    """Over a ``with`` block: wall time, CPU of the waited-for children, and the machine's other load."""
+
+    def __enter__(self) -> "LoadMeter":
+        self._busy0, self._cpu0 = busy_cpu_seconds(), children_cpu_seconds()
+        self.started = time.time()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._start
+        self._busy1 = busy_cpu_seconds()
+        self.cpu = children_cpu_seconds() - self._cpu0
+
+    def others(self, cpu: Optional[float] = None) -> Optional[float]:
+        """Mean cores busy with anything but the command (whose CPU is ``cpu``, else its children's)."""
+        if self._busy0 is None or self._busy1 is None:
+            return None
+        return max(0.0, (self._busy1 - self._busy0 - (self.cpu if cpu is None else cpu)) / self.wall)
 
 
 def median_or_none(values: Sequence[Optional[float]]) -> Optional[float]:

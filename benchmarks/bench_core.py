@@ -35,6 +35,7 @@ from _common import (  # noqa: E402
     Tools,
     bench_env,
     clean_outputs,
+    command_failed,
     fmt_seconds,
     invocation,
     machine_facts,
@@ -42,8 +43,10 @@ from _common import (  # noqa: E402
     markdown_table,
     median_time,
     median_times,
+    progress,
+    publish,
+    runner_broken,
     time_command,
-    update_markdown_section,
 )
 
 SECTION = "bench_core"
@@ -97,9 +100,6 @@ def run_benchmarks(tools: Tools, project: Path, args: argparse.Namespace) -> tup
     def note(cmds: dict[str, list[str]]) -> dict[str, list[str]]:
         used.extend(shlex.join(cmd) for cmd in cmds.values())
         return cmds
-
-    def progress(message: str) -> None:
-        print(f"... {message}", file=sys.stderr, flush=True)
 
     def clean() -> None:
         clean_outputs(project)
@@ -186,22 +186,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = Tools.find(args.python)
-    if args.only != PLAIN and not tools.runner_works():
-        print(f"hydra-runner does not work with {tools.python} "
-              "(`python -m hydra_runner --help` or the console script failed); "
-              "try --only plain", file=sys.stderr)
+    if args.only != PLAIN and runner_broken(tools, "; try --only plain"):
         return 1
     try:
         with tempfile.TemporaryDirectory(prefix="bench-core-") as tmp:
             rows, used = run_benchmarks(tools, make_trivial_project(Path(tmp)), args)
     except CommandFailed as exc:
-        print(f"error: {exc}\n(in {exc.cwd})\n{exc.stderr}", file=sys.stderr)
-        return 1
+        return command_failed(exc)
     text = report(tools, rows, used, args)
-    print(text)
-    if args.markdown is not None:
-        update_markdown_section(args.markdown, SECTION, text)
-        print(f"wrote section '{SECTION}' of {args.markdown}", file=sys.stderr)
+    publish(text, args.markdown, SECTION)
     return 0
 
 

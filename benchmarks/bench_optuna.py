@@ -61,12 +61,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CommandFailed,
+    LoadMeter,
     REPO_ROOT,
     Tools,
     bench_env,
-    busy_cpu_seconds,
-    children_cpu_seconds,
     clean_outputs,
+    command_failed,
     fmt_seconds,
     invocation,
     load_text,
@@ -74,7 +74,8 @@ from _common import (  # noqa: E402
     markdown_table,
     median_or_none,
     progress,
-    update_markdown_section,
+    publish,
+    runner_broken,
     write_project,
 )
 
@@ -278,17 +279,12 @@ def run_command(cmd: Sequence[str], project: Path, env: Mapping[str, str]) -> Ru
     """Run ``cmd`` in ``project`` (after removing earlier outputs); stdout discarded, stderr kept for errors."""
     clean(project)
     with tempfile.TemporaryFile() as err:
-        busy0, cpu0 = busy_cpu_seconds(), children_cpu_seconds()
-        launched = time.time()
-        start = time.perf_counter()
-        code = subprocess.call(list(cmd), cwd=project, env=dict(env), stdout=subprocess.DEVNULL, stderr=err)
-        wall = time.perf_counter() - start
-        busy1, cpu1 = busy_cpu_seconds(), children_cpu_seconds()
+        with LoadMeter() as meter:
+            code = subprocess.call(list(cmd), cwd=project, env=dict(env), stdout=subprocess.DEVNULL, stderr=err)
         if code != 0:
             err.seek(0)
             raise CommandFailed(cmd, project, code, err.read().decode(errors="replace")[-6000:])
-    others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - (cpu1 - cpu0)) / wall)
-    return Run(wall, launched, others)
+    return Run(meter.wall, meter.started, meter.others())
 
 
 def _median(values: Sequence[float]) -> float:
@@ -646,9 +642,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = Tools.find(args.python)
-    if not tools.runner_works():
-        print(f"hydra-runner does not work with {tools.python} "
-              "(`python -m hydra_runner --help` or the console script failed)", file=sys.stderr)
+    if runner_broken(tools):
         return 1
     try:
         if args.competitor_python is not None:
@@ -662,13 +656,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-optuna-") as tmp:
             res = run_benchmarks(Commands(tools, competitor), make_optuna_project(Path(tmp)), args)
     except CommandFailed as exc:
-        print(f"error: {exc}\n(in {exc.cwd})\n{exc.stderr}", file=sys.stderr)
-        return 1
+        return command_failed(exc)
     text = report(tools, comp_versions, res, args)
-    print(text)
-    if args.markdown is not None:
-        update_markdown_section(args.markdown, SECTION, text)
-        print(f"wrote section '{SECTION}' of {args.markdown}", file=sys.stderr)
+    publish(text, args.markdown, SECTION)
     return 0
 
 

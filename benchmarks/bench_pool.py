@@ -51,19 +51,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CommandFailed,
+    LoadMeter,
     Tools,
     bench_env,
-    busy_cpu_seconds,
-    children_cpu_seconds,
     clean_outputs,
+    command_failed,
     fmt_seconds,
     invocation,
     load_text,
     machine_facts,
     markdown_table,
     progress,
+    publish,
+    runner_broken,
     time_command,
-    update_markdown_section,
     write_project,
 )
 
@@ -144,12 +145,9 @@ class Timing:
 
 def timed(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Timing:
     clean_outputs(cwd)
-    busy0, cpu0 = busy_cpu_seconds(), children_cpu_seconds()
-    wall = time_command(cmd, cwd, env)
-    busy1, cpu1 = busy_cpu_seconds(), children_cpu_seconds()
-    cpu = cpu1 - cpu0
-    others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu) / wall)
-    return Timing(wall, cpu, others)
+    with LoadMeter() as meter:
+        wall = time_command(cmd, cwd, env)
+    return Timing(wall, meter.cpu, meter.others())
 
 
 def interleaved(cmds: Mapping[str, Sequence[str]], cwd: Path, env: Mapping[str, str], runs: int,
@@ -510,9 +508,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = Tools.find(args.python)
-    if not tools.runner_works():
-        print(f"hydra-runner does not work with {tools.python} "
-              "(`python -m hydra_runner --help` or the console script failed)", file=sys.stderr)
+    if runner_broken(tools):
         return 1
     with_joblib = joblib_available(tools)
     if not with_joblib:
@@ -521,13 +517,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
             res = run_benchmarks(tools, make_pool_project(Path(tmp)), args, with_joblib)
     except CommandFailed as exc:
-        print(f"error: {exc}\n(in {exc.cwd})\n{exc.stderr}", file=sys.stderr)
-        return 1
+        return command_failed(exc)
     text = report(tools, res, args, with_joblib)
-    print(text)
-    if args.markdown is not None:
-        update_markdown_section(args.markdown, SECTION, text)
-        print(f"wrote section '{SECTION}' of {args.markdown}", file=sys.stderr)
+    publish(text, args.markdown, SECTION)
     return 0
 
 

@@ -57,11 +57,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CommandFailed,
+    LoadMeter,
     Tools,
     bench_env,
-    busy_cpu_seconds,
-    children_cpu_seconds,
     clean_outputs,
+    command_failed,
     fmt_seconds,
     invocation,
     load_text,
@@ -69,7 +69,8 @@ from _common import (  # noqa: E402
     markdown_table,
     median_or_none,
     progress,
-    update_markdown_section,
+    publish,
+    runner_broken,
     write_project,
 )
 
@@ -301,21 +302,17 @@ class Bench:
         log = self.project / JOB_LOG
         log.unlink(missing_ok=True)
         with tempfile.TemporaryFile() as out:
-            busy0, rusage0 = busy_cpu_seconds(), children_cpu_seconds()
-            start_epoch, start = time.time(), time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=self.project, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-            with TreeCpu(proc.pid) as tree:
-                code = proc.wait()
-            wall = time.perf_counter() - start
-            busy1, rusage1 = busy_cpu_seconds(), children_cpu_seconds()
+            with LoadMeter() as meter:
+                proc = subprocess.Popen(cmd, cwd=self.project, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                with TreeCpu(proc.pid) as tree:
+                    code = proc.wait()
             out.seek(0)
             output = out.read().decode(errors="replace")
         if code != 0:
             raise CommandFailed(cmd, self.project, code, output[-6000:])
         # Both undercount (rusage: processes nobody waited for; the samples: the last interval of each).
-        cpu = max(rusage1 - rusage0, tree.seconds)
-        others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu) / wall)
-        run = Run(launcher, jobs, wall, cpu, others, start_epoch)
+        cpu = max(meter.cpu, tree.seconds)
+        run = Run(launcher, jobs, meter.wall, cpu, meter.others(cpu), meter.started)
         parse_run(run, output, log)
         return run
 
@@ -525,9 +522,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = Tools.find(args.python)
-    if not tools.runner_works():
-        print(f"hydra-runner does not work with {tools.python} "
-              "(`python -m hydra_runner --help` or the console script failed)", file=sys.stderr)
+    if runner_broken(tools):
         return 1
     done = subprocess.run(tools.plain("-c", VERSIONS), capture_output=True, text=True)
     versions = json.loads(done.stdout) if done.returncode == 0 else {}
@@ -542,13 +537,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             env.pop("RAY_ADDRESS", None)  # the launcher starts its own Ray anyway; keep it that way
             res = run_benchmarks(Bench(tools, project, env), args)
     except CommandFailed as exc:
-        print(f"error: {exc}\n(in {exc.cwd})\n{exc.stderr}", file=sys.stderr)
-        return 1
+        return command_failed(exc)
     text = report(tools, versions, res, args)
-    print(text)
-    if args.markdown is not None:
-        update_markdown_section(args.markdown, SECTION, text)
-        print(f"wrote section '{SECTION}' of {args.markdown}", file=sys.stderr)
+    publish(text, args.markdown, SECTION)
     if res.problems:
         print("error: some sweeps did not run every job as expected (see 'Problems found')", file=sys.stderr)
         return 1

@@ -57,11 +57,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CommandFailed,
+    LoadMeter,
     Tools,
     bench_env,
-    busy_cpu_seconds,
-    children_cpu_seconds,
     clean_outputs,
+    command_failed,
     fmt_seconds,
     invocation,
     load_text,
@@ -69,7 +69,8 @@ from _common import (  # noqa: E402
     markdown_table,
     median_or_none,
     progress,
-    update_markdown_section,
+    publish,
+    runner_broken,
     write_project,
 )
 
@@ -192,18 +193,13 @@ class Run:
 def run_command(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Run:
     """Run ``cmd``; its output goes to unread temporary files while it runs, and is returned."""
     with tempfile.TemporaryFile() as out:
-        busy0, cpu0 = busy_cpu_seconds(), children_cpu_seconds()
-        start = time.perf_counter()
-        code = subprocess.call(list(cmd), cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
-        wall = time.perf_counter() - start
-        busy1, cpu1 = busy_cpu_seconds(), children_cpu_seconds()
+        with LoadMeter() as meter:
+            code = subprocess.call(list(cmd), cwd=cwd, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
         out.seek(0)
         output = out.read().decode(errors="replace")
     if code != 0:
         raise CommandFailed(cmd, cwd, code, output[-6000:])
-    cpu = cpu1 - cpu0
-    others = None if busy0 is None or busy1 is None else max(0.0, (busy1 - busy0 - cpu) / wall)
-    return Run(wall, cpu, others, output)
+    return Run(meter.wall, meter.cpu, meter.others(), output)
 
 
 # -- the sweeps -----------------------------------------------------------------------------------
@@ -456,9 +452,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = Tools.find(args.python)
-    if not tools.runner_works():
-        print(f"hydra-runner does not work with {tools.python} "
-              "(`python -m hydra_runner --help` or the console script failed)", file=sys.stderr)
+    if runner_broken(tools):
         return 1
     done = subprocess.run(tools.plain("-c", VERSIONS), capture_output=True, text=True)
     versions = json.loads(done.stdout) if done.returncode == 0 else {}
@@ -474,13 +468,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env.pop(name, None)
             res = run_benchmarks(Bench(tools, project, env), args)
     except CommandFailed as exc:
-        print(f"error: {exc}\n(in {exc.cwd})\n{exc.stderr}", file=sys.stderr)
-        return 1
+        return command_failed(exc)
     text = report(tools, versions, res, args)
-    print(text)
-    if args.markdown is not None:
-        update_markdown_section(args.markdown, SECTION, text)
-        print(f"wrote section '{SECTION}' of {args.markdown}", file=sys.stderr)
+    publish(text, args.markdown, SECTION)
     if res.problems:
         print("error: tracking did not record every job as expected (see 'Problems found')", file=sys.stderr)
         return 1
