@@ -101,10 +101,15 @@ def test_an_optuna_study_runs_its_trials_on_ray(app: Project) -> None:
     assert best.best_value == 10 * best.best_params["x"]
 
 
-def test_pool_only_flags_are_refused_with_ray(app: Project) -> None:
+@pytest.mark.parametrize(
+    "flags, message",
+    [(["--gpus-per-job", "1"], ["apply to the process pool", "task_env"]),
+     (["-j", "auto"], ["-j is how many jobs are submitted"])],
+)
+def test_flags_that_do_not_fit_ray_are_refused(app: Project, flags: list[str], message: list[str]) -> None:
     r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,2",
-                "--launcher", "ray", "--gpus-per-job", "1")
-    assert r.code == 2 and "apply to the process pool" in r.err and "task_env" in r.err
+                "--launcher", "ray", *flags)
+    assert r.code == 2 and all(m in r.err for m in message) and "fix:" in r.err and "Traceback" not in r.err
 
 
 def test_task_options_read_the_task_env_node() -> None:

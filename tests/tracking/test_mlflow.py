@@ -288,3 +288,10 @@ def test_a_sweep_stopped_by_two_ctrl_c_leaves_its_runs_killed(project: Project) 
     parent, children = _runs(uri, "exp")
     assert parent.info.status == "KILLED"
     assert [c.info.status for c in children] == ["KILLED", "KILLED"]  # job 2 never started
+
+
+def test_mlflow_settings_without_mlflow_are_a_usage_error(app: Project) -> None:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0",
+                "--mlflow-uri", _store(app))
+    assert r.code == 2 and "configure --mlflow" in r.err and "fix: add --mlflow" in r.err
+    assert "Traceback" not in r.err and not (app.root / "tracking.db").exists()
