@@ -1,5 +1,8 @@
 """Turning what the user names (``src.train``, ``src/train.py``, ``pkg.mod:fn``) into a task.
 
+A directory names the one Python file in it that declares a ``@hydra.main`` (``train.py``
+first), so an experiment directory such as ``experiments/002-larger-model`` is a TARGET.
+
 A ``@hydra.main`` function carries its ``config_path`` and ``config_name`` in its closure
 and the original function in ``__wrapped__``; a plain ``function(cfg)`` carries nothing
 and takes its config from the command line or the API call.
@@ -21,7 +24,7 @@ from typing import Any, Callable, Optional
 from hydra_runner import _compat
 from hydra_runner.errors import TargetError
 
-__all__ = ["UNSET", "TaskSpec", "resolve_target", "task_spec_from_function"]
+__all__ = ["UNSET", "TaskSpec", "hydra_main_file", "resolve_target", "task_spec_from_function"]
 
 
 class _Unset:
@@ -138,7 +141,55 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
     return module
 
 
+def _declares_hydra_main(path: Path) -> bool:
+    # Read, not imported: importing every file of a directory would run their code.
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    aliases = {
+        alias.asname or alias.name
+        for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "hydra"
+        for alias in node.names if alias.name == "main"
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for deco in node.decorator_list:
+                func = deco.func if isinstance(deco, ast.Call) else deco
+                if ast.unparse(func) == "hydra.main" or (isinstance(func, ast.Name) and func.id in aliases):
+                    return True
+    return False
+
+
+def hydra_main_file(directory: Path) -> Path:
+    """The Python file in ``directory`` that declares a ``@hydra.main``: ``train.py`` if it does, else the only one.
+
+    >>> hydra_main_file(Path("experiments/002-larger-model"))  # doctest: +SKIP
+    PosixPath('experiments/002-larger-model/train.py')
+    """
+    found = [path for path in sorted(directory.glob("*.py")) if _declares_hydra_main(path)]
+    preferred = directory / "train.py"
+    if preferred in found:
+        return preferred
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise TargetError(
+            f"directory '{directory}' has no Python file with a @hydra.main",
+            fix="decorate its entry point with @hydra.main, or name a plain function: dir/app.py:function",
+        )
+    names = ", ".join(path.name for path in found)
+    raise TargetError(
+        f"directory '{directory}' has several Python files with a @hydra.main: {names}",
+        fix=f"name one: {directory / found[0].name}",
+    )
+
+
 def _import(module_or_file: str, project_root: Path) -> ModuleType:
+    as_path = Path(module_or_file)
+    # A directory that is not a dotted module path (``experiments/002-x``) names its entry file.
+    if as_path.is_dir() and not all(part.isidentifier() for part in module_or_file.split(".")):
+        return _import_file(hydra_main_file(as_path), project_root)
     if module_or_file.endswith(".py") or os.sep in module_or_file or "/" in module_or_file:
         path = Path(module_or_file)
         if not path.is_file():
