@@ -6,9 +6,13 @@ piece, and says the fix. Hydra's own message is kept as the error's detail.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import inspect
+import os
 import re
-from typing import Callable, Optional, Sequence
+import sys
+from typing import Any, Callable, Optional, Sequence
 
 from hydra_runner.errors import ConfigError
 
@@ -32,23 +36,103 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _full_message(exc: BaseException) -> str:
-    parts = [str(e).strip() for e in _chain(exc) if str(e).strip() not in ("", "None")]
+    # OmegaConf chains its unformatted message ("... $FULL_KEY") behind the formatted one.
+    parts = [str(e).strip() for e in _chain(exc) if str(e).strip() not in ("", "None") and "$FULL_KEY" not in str(e)]
     return "\n".join(dict.fromkeys(parts))
+
+
+# -- where Hydra looked: the "Config search path:" it appends to a missing-config message ---------
+
+
+def _search_path(msg: str) -> list[tuple[str, str]]:
+    _, found, listing = msg.partition("Config search path:")
+    return re.findall(r"provider=([^,]+), path=(\S+)", listing) if found else []
+
+
+def _main_config_dir(msg: str) -> Optional[str]:
+    return next((path[len("file://"):] for provider, path in _search_path(msg)
+                 if provider == "main" and path.startswith("file://")), None)
+
+
+def _looked_in(msg: str, group: str) -> str:
+    """The places of the search path where configs of ``group`` would be, in Hydra's order."""
+    places = []
+    for _provider, path in _search_path(msg):
+        if path.startswith("structured://"):
+            places.append("the ConfigStore")
+        elif path.startswith("file://"):
+            places.append(os.path.join(path[len("file://"):], group, ""))
+        else:
+            places.append(f"{path}/{group}" if group else path)
+    return ", ".join(places)
+
+
+def _group_options(msg: str, group: str) -> list[str]:
+    """Configs of ``group`` in the search path's directories and in the ConfigStore."""
+    from hydra.core.config_store import ConfigStore
+
+    names = set()
+    for _provider, path in _search_path(msg):
+        directory = os.path.join(path[len("file://"):], group)
+        if path.startswith("file://") and os.path.isdir(directory):
+            names.update(name[: -len(".yaml")] for name in os.listdir(directory) if name.endswith(".yaml"))
+    node: Any = ConfigStore.instance().repo
+    for part in group.split("/") if group else []:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        names.update(name[: -len(".yaml")] for name in node if name.endswith(".yaml"))
+    return sorted(names)
+
+
+def _options_and_places(msg: str, group: str, options: Sequence[str]) -> str:
+    return f"options in '{group or '/'}': {', '.join(options) or '(none)'}\nlooked in: {_looked_in(msg, group)}\n{msg}"
 
 
 def _missing_option(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
     msg = str(exc)
     m = re.search(r"Could not find '([^']+)/([^'/]+)'", msg)
-    if not m or "Available options" not in msg:
+    if not m:
         return None
     group, option = m.groups()
-    options = re.findall(r"^\t(\S+)$", msg.split("Available options", 1)[1], flags=re.M)
-    hint = _did_you_mean(option, options)
+    options = re.findall(r"^\t(\S+)$", msg.partition("Available options")[2], flags=re.M)
+    main_dir = _main_config_dir(msg)
+    add = f"add {group}/{option}.yaml" + (f" to {main_dir}" if main_dir else "")
     listed = ", ".join(options) if options else "(none)"
+    detail = _options_and_places(msg, group, options)
+    if not options:
+        return ConfigError(
+            f"config group '{group}' has no option '{option}' (no options at all: is the config path right?)",
+            detail=detail,
+            fix=f"{add}, or point --config-path (config_path of @hydra.main) at the directory that holds {group}/",
+        )
+    close = difflib.get_close_matches(option, options, n=1, cutoff=0.5)
+    if close:
+        fix = f"did you mean '{close[0]}'? write {group}={close[0]}"
+    else:
+        fix = f"choose one of {listed} ({group}=<option>), or {add}"
+        if main_dir and not os.path.isdir(os.path.join(main_dir, group)):
+            fix += f"; {main_dir} has no {group}/ directory: is --config-path (config_path of @hydra.main) right?"
+    return ConfigError(f"config group '{group}' has no option '{option}'", detail=detail, fix=fix)
+
+
+def _missing_config(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    """A defaults-list entry naming a config that does not exist (``- default@_here_`` with nothing stored)."""
+    msg = str(exc)
+    m = re.search(r"(?:In '([^']+)': )?Could not load '([^']+)'", msg)
+    if not m:
+        return None
+    parent, path = m.groups()
+    group, _, name = path.rpartition("/")
+    options = _group_options(msg, group)
+    where = f"'{parent}' lists '{path}' in its defaults list" if parent else f"'{path}' is in a defaults list"
+    store = (f"ConfigStore.instance().store(group=\"{group}\", name=\"{name}\", node=...)" if group
+             else f"ConfigStore.instance().store(name=\"{name}\", node=...)")
     return ConfigError(
-        f"config group '{group}' has no option '{option}'",
-        detail=f"options in '{group}': {listed}\n{msg}",
-        fix=(f"{hint}write {group}=<option>" if options else f"add {group}/{option}.yaml"),
+        f"{where}, but there is no config '{path}'",
+        detail=_options_and_places(msg, group, options),
+        fix=(_did_you_mean(name, options) + f"register it with {store} in the module that runs"
+             " (from a notebook: import that module before composing), or add "
+             + os.path.join(_main_config_dir(msg) or "<config dir>", f"{path}.yaml")),
     )
 
 
@@ -58,12 +142,13 @@ def _missing_primary(exc: BaseException, overrides: Sequence[str]) -> Optional[C
     if m:
         return ConfigError(
             f"primary config '{m.group(1)}' not found",
-            detail=msg,
+            detail=f"looked in: {_looked_in(msg, '')}\n{msg}",
             fix="check --config-name and --config-path (hydra-runner run TARGET --info searchpath shows where it looked)",
         )
     if "Primary config directory not found" in msg or "Primary config module" in msg:
+        m = re.search(r"config (?:directory|module) '([^']+)'", msg)
         return ConfigError(
-            "the config directory does not exist",
+            f"the config directory {m.group(1) if m else ''} does not exist".replace("  ", " "),
             detail=msg,
             fix="pass --config-path DIR (relative to the project root or to the task's file)",
         )
@@ -113,12 +198,36 @@ def _parse_error(exc: BaseException, overrides: Sequence[str]) -> Optional[Confi
     if not isinstance(exc, OverrideParseException):
         return None
     msg = str(exc)
+    # The pieces the shell split off ("1,", "2]") hold no "=", so only the command line has them.
+    typed = _rejoin_shell_split(exc.override, sys.argv[1:])
+    if typed is not None:
+        return ConfigError(
+            f"cannot parse override '{exc.override}': the shell split '{typed}' at its spaces",
+            detail=msg,
+            fix=f"quote it: \"{typed}\" (or write it without spaces)",
+        )
     return ConfigError(
         f"cannot parse override '{exc.override}'",
         detail=msg,
         fix="quote the whole override for the shell (\"key=[1,2]\"), close brackets and quotes, "
         "and escape special characters with \\",
     )
+
+
+def _unclosed(text: str) -> int:
+    return sum(text.count(o) - text.count(c) for o, c in ("[]", "{}", "()"))
+
+
+def _rejoin_shell_split(override: str, argv: Sequence[str]) -> Optional[str]:
+    """``key=[0, 1, 2]`` typed without quotes reaches us as ``key=[0,`` ``1,`` ``2]``: put it together."""
+    if _unclosed(override) <= 0 or override not in argv:
+        return None
+    pieces = [override]
+    for piece in argv[list(argv).index(override) + 1 :]:
+        pieces.append(piece)
+        if _unclosed(" ".join(pieces)) <= 0:
+            return " ".join(pieces)
+    return None
 
 
 def _yaml_error(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
@@ -157,19 +266,53 @@ def _missing_value(exc: BaseException, overrides: Sequence[str]) -> Optional[Con
     if found is None:
         return None
     key = getattr(found, "full_key", None) or "?"
-    owner = getattr(found, "object_type_str", None)
-    where = f" (a field of {owner} without a default)" if owner and owner not in ("dict", "None") else ""
+    owner = getattr(found, "object_type", None)
+    field = _field_without_default(owner, getattr(found, "key", None))
+    if field is not None:
+        source = _source_file(owner)
+        return ConfigError(
+            f"'{key}' has no value ('???'): {field} has no default",
+            detail=_full_message(exc),
+            fix=f"give {field} a default" + (f" in {source}" if source else "") + f" or pass {key}=...",
+        )
+    owner_name = getattr(found, "object_type_str", None)
+    where = f" (a field of {owner_name})" if owner_name and owner_name not in ("dict", "None") else ""
     return ConfigError(
         f"'{key}' has no value ('???'){where}",
         detail=_full_message(exc),
-        fix=f"set it on the command line ({key}=...) or give it a default in the config",
+        fix=f"set it on the command line ({key}=...) or give it a value in the config that sets it to ???",
     )
+
+
+def _field_without_default(owner: Any, name: Any) -> Optional[str]:
+    """``ExpConfig.data_path`` when ``owner`` is a dataclass whose field ``name`` has no default."""
+    if not (isinstance(owner, type) and dataclasses.is_dataclass(owner) and isinstance(name, str)):
+        return None
+    from omegaconf import MISSING
+
+    for field in dataclasses.fields(owner):
+        if field.name == name:
+            no_default = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+            return f"{owner.__name__}.{name}" if no_default or field.default == MISSING else None
+    return None
+
+
+def _source_file(owner: type) -> Optional[str]:
+    try:
+        path = inspect.getsourcefile(owner)
+    except (TypeError, OSError):
+        return None
+    if path is None:
+        return None
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = [
     _parse_error,
     _yaml_error,
     _missing_option,
+    _missing_config,
     _missing_primary,
     _append_existing_group,
     _override_unknown_key,

@@ -12,6 +12,7 @@ import click
 
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
+from hydra_runner.cli.doctor import doctor_command
 from hydra_runner.cli.new import new_group
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
@@ -56,6 +57,7 @@ cli.add_command(resume_command)
 cli.add_command(results_command)
 cli.add_command(sweeps_command)
 cli.add_command(sync_command)
+cli.add_command(doctor_command)
 cli.add_command(new_group)
 
 

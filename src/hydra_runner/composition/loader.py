@@ -14,6 +14,7 @@ cannot decide goes through full composition.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -30,8 +31,11 @@ from omegaconf.errors import OmegaConfBaseException
 
 from hydra_runner import _compat
 from hydra_runner.composition.job import ComposedJob, JobTemplate
+from hydra_runner.composition.shadowed_values import self_placement_hint
 
 __all__ = ["CachingConfigLoader"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +64,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
         self._groups: dict[tuple[int, str], bool] = {}
         # Which ConfigStore the repository's structured sources read (see load_sweep_config).
         self._store_id = id(ConfigStore.instance())
+        self._hints_given: set[str] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
@@ -96,6 +101,16 @@ class CachingConfigLoader(ConfigLoaderImpl):
             self.refresh_repository()
         job = self.compose_job(master_config, sweep_overrides)
         return job.materialize_full_config()
+
+    def compute_defaults_list(self, config_name: Optional[str], overrides: list[str], run_mode: RunMode) -> Any:
+        defaults = super().compute_defaults_list(config_name, overrides, run_mode)
+        # Only --info asks for the defaults list (a run composes without it), so runs pay nothing.
+        _, repo = self._parse_overrides_and_create_caching_repo(config_name, overrides)
+        hint = self_placement_hint(defaults, repo)
+        if hint is not None and hint not in self._hints_given:
+            self._hints_given.add(hint)
+            log.warning(hint)
+        return defaults
 
     # -- the fast path --------------------------------------------------------------------
 

@@ -1,0 +1,220 @@
+"""Composition failures of an experiment laid out the usual way, each reported with its fix.
+
+The layout: ``experiments/001-baseline/`` holds ``config.yaml`` (defaults ``_self_``,
+``exp: default``, ``env: default``), ``train.py`` (dataclasses ``ExpConfig`` / ``EnvConfig``
+stored in the ConfigStore as ``exp/default`` and ``env/default``) and ``exp/001.yaml``
+(``defaults: [default@_here_]`` plus the values it changes).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .conftest import Project
+
+EXPERIMENT = "experiments/001-baseline"
+
+TRAIN_PY = """
+    from dataclasses import dataclass, field
+
+    import hydra
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import MISSING
+
+
+    @dataclass
+    class ExpConfig:
+        name: str = "default"
+        seed: int = 42
+        learning_rate: float = 2e-5
+        fold: list = field(default_factory=lambda: [0, 1, 2, 3, 4])
+        data_path: str = DATA_PATH
+
+
+    @dataclass
+    class EnvConfig:
+        output_dir: str = "output/001-baseline"
+
+
+    cs = ConfigStore.instance()
+    cs.store(name=EXP_NAME, group="exp", node=ExpConfig)
+    cs.store(name="default", group="env", node=EnvConfig)
+
+
+    @hydra.main(version_base=None, config_path=CONFIG_PATH, config_name="config")
+    def main(cfg) -> None:
+        print(f"name={cfg.exp.name} lr={cfg.exp.learning_rate} fold={list(cfg.exp.fold)} data={cfg.exp.data_path}")
+
+
+    if __name__ == "__main__":
+        main()
+    """
+
+CONFIG_YAML = """
+    defaults:
+    - _self_
+    - exp: default
+    - env: default
+    - override hydra/job_logging: none
+
+    hydra:
+      output_subdir: null
+      job:
+        chdir: false
+      run:
+        dir: .
+    """
+
+EXP_001 = """
+    defaults:
+      - default@_here_
+
+    name: "001-lr-sweep"
+    learning_rate: 5.0e-5
+    """
+
+
+def _experiment(
+    project: Project, *, data_path: str = '"data/train.csv"', exp_name: str = "default", config_path: str = "."
+) -> Project:
+    train = (TRAIN_PY.replace("DATA_PATH", data_path).replace("EXP_NAME", repr(exp_name))
+             .replace("CONFIG_PATH", repr(config_path)))
+    return project.write({
+        f"{EXPERIMENT}/train.py": train,
+        f"{EXPERIMENT}/config.yaml": CONFIG_YAML,
+        f"{EXPERIMENT}/exp/001.yaml": EXP_001,
+    })
+
+
+def _run(project: Project, *args: str) -> tuple[int, str]:
+    r = project.cli("run", f"{EXPERIMENT}/train.py", *args)
+    assert "Traceback" not in r.err
+    return r.code, r.err
+
+
+@pytest.fixture
+def experiment(project: Project) -> Project:
+    return _experiment(project)
+
+
+def test_the_layout_runs(experiment: Project) -> None:
+    r = experiment.cli("run", f"{EXPERIMENT}/train.py", "exp=001")
+    assert r.code == 0, r.err
+    assert "name=001-lr-sweep lr=5e-05 fold=[0, 1, 2, 3, 4] data=data/train.csv" in r.out
+
+
+def test_unknown_experiment_lists_the_options_and_where_it_looked(experiment: Project) -> None:
+    code, err = _run(experiment, "exp=009")
+    exp_dir = experiment.root.resolve() / EXPERIMENT / "exp"
+    assert code == 2
+    assert "config group 'exp' has no option '009'" in err and "options in 'exp': 001, default" in err
+    assert f"looked in: pkg://hydra.conf/exp, {exp_dir}/, the ConfigStore" in err
+    assert "fix: did you mean '001'? write exp=001" in err
+
+
+def test_config_path_pointing_elsewhere_says_so(project: Project) -> None:
+    _experiment(project, config_path="conf")
+    project.write({f"{EXPERIMENT}/conf/config.yaml": CONFIG_YAML})  # exp/ stays beside train.py
+    code, err = _run(project, "exp=001")
+    conf = project.root.resolve() / EXPERIMENT / "conf"
+    assert code == 2 and "config group 'exp' has no option '001'" in err and "options in 'exp': default" in err
+    assert f"add exp/001.yaml to {conf}; {conf} has no exp/ directory: is --config-path" in err
+
+
+def test_missing_config_directory_is_named(project: Project) -> None:
+    _experiment(project, config_path="configs")
+    code, err = _run(project)
+    assert code == 2 and f"the config directory {project.root.resolve() / EXPERIMENT / 'configs'} does not exist" in err
+    assert "fix: pass --config-path DIR" in err
+
+
+def test_here_default_missing_from_the_config_store_says_how_to_store_it(project: Project) -> None:
+    _experiment(project, exp_name="base")
+    code, err = _run(project, "exp=001")
+    assert code == 2
+    assert "'exp/001' lists 'exp/default' in its defaults list, but there is no config 'exp/default'" in err
+    assert "options in 'exp': 001, base" in err
+    assert 'fix: register it with ConfigStore.instance().store(group="exp", name="default", node=...)' in err
+
+
+def test_missing_mandatory_value_names_the_dataclass_field(project: Project) -> None:
+    _experiment(project, data_path="MISSING")
+    code, err = _run(project, "exp=001")
+    assert code == 2
+    assert "'exp.data_path' has no value ('???'): ExpConfig.data_path has no default" in err
+    assert f"fix: give ExpConfig.data_path a default in {EXPERIMENT}/train.py or pass exp.data_path=..." in err
+    r = project.cli("run", f"{EXPERIMENT}/train.py", "exp=001", "exp.data_path=d.csv")
+    assert r.code == 0 and "data=d.csv" in r.out
+
+
+def test_a_value_made_missing_elsewhere_is_not_blamed_on_the_dataclass(experiment: Project) -> None:
+    code, err = _run(experiment, "exp.data_path=???")
+    assert code == 2 and "'exp.data_path' has no value ('???') (a field of ExpConfig)" in err
+    assert "has no default" not in err and "exp.data_path=..." in err
+
+
+def test_list_split_by_the_shell_says_to_quote_it(experiment: Project) -> None:
+    # What bash passes for: exp.fold=[0, 1, 2]
+    code, err = _run(experiment, "exp.fold=[0,", "1,", "2]")
+    assert code == 2
+    assert "the shell split 'exp.fold=[0, 1, 2]' at its spaces" in err
+    assert 'fix: quote it: "exp.fold=[0, 1, 2]"' in err
+    r = experiment.cli("run", f"{EXPERIMENT}/train.py", "exp.fold=[0, 1, 2]")
+    assert r.code == 0 and "fold=[0, 1, 2]" in r.out
+
+
+def test_comma_list_in_a_single_run_says_to_bracket_and_quote_it(experiment: Project) -> None:
+    code, err = _run(experiment, "exp.fold=0,1,2")
+    assert code == 2 and '"exp.fold=[0,1,2]"' in err
+
+
+def test_compose_after_a_notebooks_own_initialize(experiment: Project, in_tmp_cwd: Path) -> None:
+    import sys
+
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from hydra_runner import compose
+
+    conf = experiment.root / EXPERIMENT
+    sys.path.insert(0, str(conf))
+    import train  # noqa: F401  (stores exp/default and env/default)
+
+    initialize_config_dir(version_base=None, config_dir=str(conf))  # never cleared, as in a notebook
+    try:
+        first = compose(str(conf), "config", ["exp=001"])
+        second = compose(str(conf), "config", ["exp=001", "exp.seed=7"])
+        assert (first.exp.name, first.exp.seed, second.exp.seed) == ("001-lr-sweep", 42, 7)
+        assert GlobalHydra.instance().is_initialized()  # the notebook's own Hydra is left as it was
+        assert hydra_compose("config", ["exp=001"]).exp.learning_rate == 5e-05
+    finally:
+        GlobalHydra.instance().clear()
+        sys.modules.pop("train", None)
+
+
+def test_values_lost_to_self_placement_are_pointed_out_by_info_defaults(experiment: Project) -> None:
+    config = f"{EXPERIMENT}/config.yaml"
+    experiment.write({config: textwrap.dedent(CONFIG_YAML) + "exp:\n  learning_rate: 1.0e-3\n  seed: 42\n"})
+    r = experiment.cli("run", f"{EXPERIMENT}/train.py", "--info", "defaults")
+    assert r.code == 0, r.err
+    assert "hint: values set in the primary config 'config' are replaced: exp.learning_rate (by exp/default)." in r.out
+    assert "_self_ is entry 1 of its defaults list [_self_, exp: default, env: default]" in r.out
+    assert "move _self_ to the end of its defaults list" in r.out and "exp.seed" not in r.out
+    assert "exp.learning_rate (by exp/001)" in experiment.cli("run", f"{EXPERIMENT}/train.py", "-i", "defaults",
+                                                               "exp=001").out
+    # The hint is right: with _self_ last the value of config.yaml is the one composed.
+    moved = (experiment.root / config).read_text().replace("- _self_\n", "").replace("- env: default\n",
+                                                                                      "- env: default\n- _self_\n")
+    experiment.write({config: moved})
+    r = experiment.cli("run", f"{EXPERIMENT}/train.py", "--info", "defaults")
+    assert r.code == 0 and "hint:" not in r.out
+    assert "learning_rate: 0.001" in experiment.cli("run", f"{EXPERIMENT}/train.py", "--cfg", "job").out
+
+
+def test_the_layout_itself_gets_no_hint(experiment: Project) -> None:
+    r = experiment.cli("run", f"{EXPERIMENT}/train.py", "--info", "defaults", "exp=001")
+    assert r.code == 0 and "Defaults List" in r.out and "hint:" not in r.out
