@@ -5,6 +5,7 @@ Only click is imported at start-up; each command imports what it needs when it r
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, Optional
 
@@ -12,7 +13,9 @@ import click
 
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
+from hydra_runner.cli.completion import COMPLETE_VAR, complete_from_environment, completion_command
 from hydra_runner.cli.doctor import doctor_command
+from hydra_runner.cli.named import commands_command, format_named_commands, named_command, named_command_names
 from hydra_runner.cli.new import new_group
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
@@ -36,13 +39,26 @@ Examples:
 
 
 class _Group(click.Group):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name and not cmd_name.startswith("-"):
+            # Only a name that is not built in costs a look at pyproject.toml.
+            command = named_command(cmd_name, self.commands)
+        return command
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         # Unknown commands are never guessed: list what exists instead.
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             known = ", ".join(sorted(self.list_commands(ctx)))
-            raise click.UsageError(f"no command '{name}'. Commands: {known}. See hydra-runner --help.")
+            named = ", ".join(named_command_names(self.commands))
+            named = f" Named commands (pyproject.toml): {named}." if named else ""
+            raise click.UsageError(f"no command '{name}'. Commands: {known}.{named} See hydra-runner --help.")
         return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_commands(ctx, formatter)
+        format_named_commands(formatter, self.commands)
 
 
 @click.group(cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,10 +74,14 @@ cli.add_command(results_command)
 cli.add_command(sweeps_command)
 cli.add_command(sync_command)
 cli.add_command(doctor_command)
+cli.add_command(commands_command)
+cli.add_command(completion_command)
 cli.add_command(new_group)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point of the ``hydra-runner`` console script."""
+    if os.environ.get(COMPLETE_VAR):
+        sys.exit(complete_from_environment(cli, os.environ[COMPLETE_VAR]))
     args = sys.argv[1:] if argv is None else argv
     sys.exit(run_guarded(cli, args))
