@@ -68,7 +68,7 @@ def demo() -> int:
 
 
 def test(extra: list[str]) -> int:
-    cmd = [VENV / BIN / "python", "-m", "pytest", "-n", "2", *extra]
+    cmd = [VENV / BIN / "python", "-m", "pytest", "-n", "2", "--dist", "loadgroup", *extra]
     code = _run(cmd, cwd=ROOT)
     if code == 5:
         print("error: no test ran", file=sys.stderr)

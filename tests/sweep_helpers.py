@@ -38,7 +38,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def start_sweep(project: Project, *args: str) -> subprocess.Popen[str]:
+def start_sweep(project: Project, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """``hydra-runner multirun ARGS`` in its own session (so the test can signal its group)."""
     return subprocess.Popen(
         [sys.executable, "-m", "hydra_runner", "multirun", *args],
@@ -46,6 +46,6 @@ def start_sweep(project: Project, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": ""},
+        env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", **(env or {})},
         start_new_session=True,
     )

@@ -282,6 +282,10 @@ class SweepJournal:
             (num, json.dumps(list(overrides)), Status.RUNNING.value, time.time(), worker, slot),
         )
 
+    def job_placed(self, num: int, worker: str) -> None:
+        """A submitted job got its worker (it may have waited for one): it runs from now."""
+        self._db.execute("UPDATE jobs SET started=?, worker=? WHERE num=?", (time.time(), worker, num))
+
     def job_finished(
         self,
         num: int,

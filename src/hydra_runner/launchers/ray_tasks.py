@@ -32,8 +32,9 @@ __all__ = ["RayLauncher", "apply_task_env", "task_options"]
 class _Running:
     num: int
     overrides: list[str]
-    started: float
+    submitted: float
     directory: Optional[str]
+    started: Optional[float] = None  # when a worker took it: queueing does not count for --timeout
     cancelled: Optional[Status] = None
 
 
@@ -68,6 +69,7 @@ class RayLauncher(RunnerLauncher):
         self._boot: Optional[Bootstrap] = None
         self._running: dict[Any, _Running] = {}
         self._ended: list[Ended] = []
+        self._node_names: dict[str, str] = {}
 
     # -- Ray itself -------------------------------------------------------------------------------
 
@@ -122,7 +124,9 @@ class RayLauncher(RunnerLauncher):
         composed = self.compose(job)
         options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key)
         self.record_start(job, composed=composed, worker="ray", slot=_describe(options))
-        missing = _infeasible(options, ray.nodes())
+        nodes = ray.nodes()
+        self._node_names.update((n["NodeID"], n.get("NodeName") or n["NodeID"][:8]) for n in nodes)
+        missing = _infeasible(options, nodes)
         if missing is not None:
             error = UsageError(f"job #{num} asks for {missing}, which no node of the Ray cluster has",
                                fix=f"lower the job's {self.task_env_key} resources, or add a node that has them")
@@ -154,12 +158,22 @@ class RayLauncher(RunnerLauncher):
 
     def _answer_event(self, ray: Any) -> None:
         key, num, kind, payload = ray.get(self._next_event)
+        self._next_event = self._hub.next_request.remote()
+        if key is None:  # told, not asked: a job has started on a worker
+            self._job_placed(num, *payload)
+            return
         try:
             answer, error = self.job_event(num, kind, payload), None
         except Exception as e:  # the job waits for an answer: it gets the error instead
             answer, error = None, f"{type(e).__name__}: {e}"
         self._hub.answer.remote(key, answer, error)
-        self._next_event = self._hub.next_request.remote()
+
+    def _job_placed(self, num: int, node_id: str, pid: int) -> None:
+        for job in self._running.values():
+            if job.num == num:
+                job.started = time.monotonic()
+        if self.journal is not None:
+            self.journal.job_placed(num, f"{self._node_names.get(node_id, node_id[:8])}/{pid}")
 
     def kill_running(self) -> list[Ended]:
         ray = self._ray()
@@ -171,16 +185,17 @@ class RayLauncher(RunnerLauncher):
     # -- internals -----------------------------------------------------------------------------------
 
     def _time_to_deadline(self) -> float:
-        if self.timeout is None or not self._running:
+        started = [job.started for job in self._running.values() if job.started is not None]
+        if self.timeout is None or not started:
             return 3600.0
-        return max(0.0, min(j.started for j in self._running.values()) + self.timeout - time.monotonic())
+        return max(0.0, min(started) + self.timeout - time.monotonic())
 
     def _cancel_late(self) -> None:
         if self.timeout is None:
             return
         now = time.monotonic()
         for ref, job in self._running.items():
-            if job.cancelled is None and now - job.started >= self.timeout:
+            if job.cancelled is None and job.started is not None and now - job.started >= self.timeout:
                 job.cancelled = Status.TIMEOUT
                 self._ray().cancel(ref, force=True)
 
@@ -191,10 +206,14 @@ class RayLauncher(RunnerLauncher):
             outcome, ran_for = ray.get(ref)
         except Exception as e:  # the task's process died, its node went away, or it was cancelled
             status = job.cancelled or Status.CRASHED
-            message = {Status.TIMEOUT: f"timed out after {self.timeout:g} s",
-                       Status.INTERRUPTED: "interrupted"}.get(status, f"{type(e).__name__}: {e}")
-            return ended_job(job.num, job.overrides, status, time.monotonic() - job.started, job.directory,
-                             message=message)
+            if status is Status.TIMEOUT:
+                message = f"timed out after {self.timeout:g} s"
+            elif status is Status.INTERRUPTED:
+                message = "interrupted"
+            else:
+                message = f"{type(e).__name__}: {e}"
+            ran_for = time.monotonic() - (job.started or job.submitted)
+            return ended_job(job.num, job.overrides, status, ran_for, job.directory, message=message)
         # The time it ran, not since it was submitted (it may have queued for a worker).
         status = Status.SUCCEEDED if outcome.completed else Status.FAILED
         return ended_job(job.num, job.overrides, status, ran_for, outcome.output_dir or job.directory, outcome)
@@ -263,6 +282,7 @@ _runners: dict[str, Any] = {}
 
 def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str],
                    hub: Any) -> tuple[JobOutcome, float]:
+    import os
     import pickle
 
     import ray
@@ -285,6 +305,7 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
         return answer
 
     runner.ask_parent = ask_parent
+    hub.tell.remote(num, "started", (ray.get_runtime_context().get_node_id(), os.getpid()))
     started = time.monotonic()
     try:
         outcome = runner.run(num, overrides)
@@ -319,6 +340,9 @@ def _event_hub_class() -> Any:
                 self.waiting[key] = asyncio.get_running_loop().create_future()
                 await self.queue.put((key, num, kind, payload))
                 return await self.waiting[key]
+
+            async def tell(self, num: int, kind: str, payload: Any) -> None:
+                await self.queue.put((None, num, kind, payload))
 
             async def next_request(self) -> Any:
                 return await self.queue.get()
