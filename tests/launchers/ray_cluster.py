@@ -117,7 +117,10 @@ class RayCluster:
         command = [_RAY, "start", "--block", f"--node-ip-address={NODE_IP}", f"--node-name={name}",
                    f"--temp-dir={self.temp}",
                    "--disable-usage-stats", *_node_ports(), *flags]
-        env = {**os.environ, **self.env, "TEST_RAY_NODE": name, "TEST_RAY_CLUSTER": self.mark}
+        # As on a real cluster, the Python that has the project's packages is the one on PATH
+        # (Ray jobs' entrypoints say `python ...`).
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        env = {**os.environ, **self.env, "PATH": path, "TEST_RAY_NODE": name, "TEST_RAY_CLUSTER": self.mark}
         with open(log, "wb") as out:
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
                                        start_new_session=True)

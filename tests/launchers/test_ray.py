@@ -104,12 +104,23 @@ def test_an_optuna_study_runs_its_trials_on_ray(app: Project) -> None:
 @pytest.mark.parametrize(
     "flags, message",
     [(["--gpus-per-job", "1"], ["apply to the process pool", "task_env"]),
-     (["-j", "auto"], ["-j is how many jobs are submitted"])],
+     (["-j", "auto"], ["-j is how many jobs are submitted"]),
+     (["--no-wait"], ["--no-wait submits the jobs to a running Ray cluster", "--ray-address http://"]),
+     (["--no-wait", "--ray-address", "http://127.0.0.1:1", "--timeout", "5", "-j", "2"],
+      ["--timeout, -j need the sweep to wait for its jobs"])],
 )
 def test_flags_that_do_not_fit_ray_are_refused(app: Project, flags: list[str], message: list[str]) -> None:
     r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=0,2",
                 "--launcher", "ray", *flags)
     assert r.code == 2 and all(m in r.err for m in message) and "fix:" in r.err and "Traceback" not in r.err
+
+
+def test_no_wait_refuses_a_sweeper_that_needs_the_jobs_values(app: Project) -> None:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,9)",
+                "hydra/sweeper=random", "hydra.sweeper.max_iter=3", "--launcher", "ray",
+                "--ray-address", "http://127.0.0.1:1", "--no-wait")
+    assert r.code == 2 and "--no-wait returns before any job has a value" in r.err, r.err
+    assert "Traceback" not in r.err and statuses(app) == {}  # no trial was asked for
 
 
 def test_task_options_read_the_task_env_node() -> None:

@@ -28,6 +28,8 @@ class RunnerRayLauncherConf:
     task_env_key: str = "task_env"
     #: Jobs submitted at once (default: all; Ray runs them as resources allow).
     max_running: Optional[int] = None
+    #: False: submit each job as a Ray job to the cluster at ``address`` (its dashboard) and return.
+    wait: bool = True
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="runner_ray", node=RunnerRayLauncherConf,

@@ -20,6 +20,7 @@ from hydra_runner.cli.new import new_group
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
 from hydra_runner.cli.run import multirun_command, run_command
+from hydra_runner.cli.status import status_command
 from hydra_runner.cli.sync import sync_command
 
 __all__ = ["cli", "main"]
@@ -73,6 +74,7 @@ cli.add_command(resume_command)
 cli.add_command(results_command)
 cli.add_command(sweeps_command)
 cli.add_command(sync_command)
+cli.add_command(status_command)
 cli.add_command(doctor_command)
 cli.add_command(commands_command)
 cli.add_command(completion_command)

@@ -13,14 +13,15 @@ from typing import Any, Optional
 
 import click
 
-__all__ = ["results_command", "sweeps_command"]
+__all__ = ["STATUS_STYLE", "relative", "results_command", "sweeps_command"]
 
-_STATUS_STYLE = {
+STATUS_STYLE = {
     "succeeded": "green",
     "failed": "red",
     "crashed": "red",
     "timeout": "red",
     "running": "cyan",
+    "submitted": "cyan",
     "pending": "dim",
     "pruned": "yellow",
     "interrupted": "yellow",
@@ -73,7 +74,9 @@ def results_command(
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
     if output is not None and plot_metric is None:
         raise UsageError("--output is where --plot writes", fix="add --plot [METRIC]")
-    report = load_report(resolve_sweep_dir(sweep_dir))
+    directory = resolve_sweep_dir(sweep_dir)
+    _collect_submitted(directory)
+    report = load_report(directory)
     if sort is not None or desc:
         report = report.sorted(sort or "job", descending=desc)
     if plot_metric is not None:
@@ -111,7 +114,7 @@ def sweeps_command(limit: int) -> int:
     if not summaries:
         click.echo("no sweeps started from this directory yet (hydra-runner multirun TARGET a=1,2 starts one)")
         return 0
-    dir_width = max(len(str(_relative(summary.sweep_dir))) for summary in summaries)
+    dir_width = max(len(str(relative(summary.sweep_dir))) for summary in summaries)
     table = Table(box=None, pad_edge=False, header_style="bold")
     # The command goes under its sweep dir, cut to fit: an 80-column terminal still shows
     # every sweep's dir, time and counts whole (a fifth column would be squeezed to nothing).
@@ -120,7 +123,7 @@ def sweeps_command(limit: int) -> int:
     table.add_column("jobs", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for summary in summaries:
-        cell = Text(f"{_relative(summary.sweep_dir)}\n", no_wrap=True, overflow="ellipsis")
+        cell = Text(f"{relative(summary.sweep_dir)}\n", no_wrap=True, overflow="ellipsis")
         cell.append(summary.command, style="dim")
         status = _counts_text(summary.counts) if summary.error is None else Text(
             f"unreadable: {summary.error}", style="red")
@@ -129,6 +132,17 @@ def sweeps_command(limit: int) -> int:
         table.add_row(cell, _when(summary.created), str(summary.total), status)
     Console().print(table)
     return 0
+
+
+def _collect_submitted(directory: Path) -> None:
+    """Bring the outcomes of jobs that ran on a Ray cluster (``--no-wait``) into the journal."""
+    from hydra_runner.journal import SweepJournal
+    from hydra_runner.launchers.ray_jobs import collect, is_submitted_sweep
+
+    with SweepJournal.open(directory) as journal:
+        submitted = is_submitted_sweep(journal)
+    if submitted:
+        collect(directory)
 
 
 def _plot_study(sweep_dir: Path, out_dir: Path) -> None:
@@ -148,7 +162,7 @@ def _print_report(report: Any, *, total: int) -> None:
     from hydra_runner.journal.report import short_command
 
     console = Console()
-    header = Text(str(_relative(report.sweep_dir)), style="bold")
+    header = Text(str(relative(report.sweep_dir)), style="bold")
     header.append(f"  {_when(report.meta.get('created'))}", style="dim")
     if report.live:
         header.append("  running now", style="cyan")
@@ -187,7 +201,7 @@ def _cell(column: str, value: Any) -> Any:
     if value is None:
         return ""
     if column == "status":
-        return Text(value.value, style=_STATUS_STYLE.get(value.value, ""))
+        return Text(value.value, style=STATUS_STYLE.get(value.value, ""))
     if column == "duration":
         return _duration(value)
     if isinstance(value, float):
@@ -201,7 +215,7 @@ def _counts_text(counts: dict[Any, int]) -> Any:
     text = Text()
     for i, (status, n) in enumerate(counts.items()):
         text.append(", " if i else "")
-        text.append(f"{n} {status.value}", style=_STATUS_STYLE.get(status.value, ""))
+        text.append(f"{n} {status.value}", style=STATUS_STYLE.get(status.value, ""))
     return text
 
 
@@ -216,7 +230,7 @@ def _when(created: Optional[float]) -> str:
     return "" if created is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(created))
 
 
-def _relative(path: Path) -> Path:
+def relative(path: Path) -> Path:
     try:
         return path.absolute().relative_to(Path.cwd())
     except ValueError:

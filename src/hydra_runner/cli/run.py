@@ -183,6 +183,7 @@ def pool_overrides(
     retries: Optional[int] = None,
     fail_fast: bool = False,
     stream: bool = False,
+    no_wait: bool = False,
 ) -> list[str]:
     """The pool flags as the Hydra overrides they stand for (the CLI adds nothing Hydra cannot say)."""
     from hydra_runner.errors import UsageError
@@ -199,6 +200,16 @@ def pool_overrides(
     given = {key: value for key, value in values.items() if value is not None}
     if ray_address is not None and launcher is None:
         launcher = "ray"
+    if no_wait:
+        if launcher != "ray" or ray_address is None:
+            raise UsageError("--no-wait submits the jobs to a running Ray cluster and returns",
+                             fix="add --launcher ray --ray-address http://HEAD:8265 (the cluster's dashboard)")
+        waiting_only = [f"--{key.replace('_', '-')}" for key in given if key in ("timeout", "retries", "fail_fast")]
+        waiting_only += ["-j"] * (n_jobs is not None)
+        if waiting_only:
+            raise UsageError(f"{', '.join(waiting_only)} need the sweep to wait for its jobs; --no-wait does not",
+                             fix="drop them, or drop --no-wait")
+        given["wait"] = "false"
     if n_jobs is None and not given and launcher is None:
         return []
     if not multirun:
@@ -233,6 +244,8 @@ def run_command(**kwargs: Any) -> int:
 @click.command("multirun", context_settings={"ignore_unknown_options": True})
 @_app_options
 @click.option("--dry-run", is_flag=True, help="Print how many jobs would run and their overrides; run nothing.")
+@click.option("--no-wait", is_flag=True,
+              help="With --launcher ray: submit each job as a Ray job and return at once (see hydra-runner status).")
 def multirun_command(**kwargs: Any) -> int:
     """Sweep TARGET over OVERRIDES (a,b,c  range()  glob()  choice() ...), like --multirun."""
     return _execute(multirun=True, **kwargs)

@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 
 class Status(str, enum.Enum):
     PENDING = "pending"
+    #: Handed to a cluster that runs it on its own (``--no-wait``); collected later.
+    SUBMITTED = "submitted"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -282,6 +284,15 @@ class SweepJournal:
             (num, json.dumps(list(overrides)), Status.RUNNING.value, time.time(), worker, slot),
         )
 
+    def job_submitted(self, num: int, overrides: Sequence[str], worker: str) -> None:
+        """A job handed to a cluster: ``worker`` says where to ask about it."""
+        self._db.execute(
+            "INSERT INTO jobs (num, overrides, status, attempts, worker) VALUES (?, ?, ?, 1, ?)"
+            " ON CONFLICT(num) DO UPDATE SET status=excluded.status, attempts=jobs.attempts + 1, started=NULL,"
+            " ended=NULL, worker=excluded.worker, error=NULL, overrides=excluded.overrides",
+            (num, json.dumps(list(overrides)), Status.SUBMITTED.value, worker),
+        )
+
     def job_placed(self, num: int, worker: str) -> None:
         """A submitted job got its worker (it may have waited for one): it runs from now."""
         self._db.execute("UPDATE jobs SET started=?, worker=? WHERE num=?", (time.time(), worker, num))
@@ -294,12 +305,15 @@ class SweepJournal:
         directory: Optional[str] = None,
         value: Any = None,
         error: Optional[str] = None,
+        started: Optional[float] = None,
+        ended: Optional[float] = None,
     ) -> None:
+        """A job ended (``started``/``ended``: when another machine ran it, as it reported)."""
         value_json, value_repr = encode_value(value) if status is Status.SUCCEEDED else (None, None)
         self._db.execute(
-            "UPDATE jobs SET status=?, ended=?, directory=COALESCE(?, directory), value_json=?, value_repr=?,"
-            " error=? WHERE num=?",
-            (status.value, time.time(), directory, value_json, value_repr, error, num),
+            "UPDATE jobs SET status=?, started=COALESCE(?, started), ended=?, directory=COALESCE(?, directory),"
+            " value_json=?, value_repr=?, error=? WHERE num=?",
+            (status.value, started, ended or time.time(), directory, value_json, value_repr, error, num),
         )
 
     def mark_interrupted(self) -> None:

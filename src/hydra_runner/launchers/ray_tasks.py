@@ -52,8 +52,10 @@ class RayLauncher(RunnerLauncher):
         fail_fast: bool = False,
         task_env_key: str = "task_env",
         max_running: Optional[int] = None,
+        wait: bool = True,
     ) -> None:
         super().__init__()
+        self.wait = bool(wait)
         self.address = address or None
         self.timeout = float(timeout) if timeout else None
         self.retries = int(retries or 0)
@@ -104,14 +106,34 @@ class RayLauncher(RunnerLauncher):
         super().close()
 
     def where(self, n_jobs: int) -> str:
+        if not self.wait:
+            return f"as Ray jobs ({self.address})"
         return f"on Ray ({self.address or 'embedded'})"
 
     # -- slots -------------------------------------------------------------------------------------
 
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
+        if not self.wait:
+            from hydra_runner.launchers.ray_jobs import submit_jobs
+
+            return submit_jobs(self, jobs)
         return launch_scheduled(self, jobs)
 
+    def run_feed(self, feed: Any, *, max_running: Optional[int] = None) -> dict[int, JobReturn]:
+        self._refuse_unless_waiting()
+        return super().run_feed(feed, max_running=max_running)
+
+    def _refuse_unless_waiting(self) -> None:
+        # Only searching sweepers ask for slots and feeds: they need the values of the jobs.
+        if not self.wait:
+            raise UsageError(
+                "this sweeper decides each next trial from the values of the last ones; --no-wait returns "
+                "before any job has a value",
+                fix="drop --no-wait (the sweep then waits for its trials), or sweep a grid",
+            )
+
     def slot_count(self) -> int:
+        self._refuse_unless_waiting()
         return max(1, int(self._ray().cluster_resources().get("CPU", 1)))
 
     def can_submit(self) -> bool:

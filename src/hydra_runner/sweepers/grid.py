@@ -91,7 +91,8 @@ class GridSweeper(BasicSweeper):
                         _ = r.return_value  # raises the job's exception, as BasicSweeper does
         finally:
             launcher.close()
-        failed = [r for batch in returns for r in batch if r.status != JobStatus.COMPLETED]
+        # UNKNOWN: handed to a cluster that runs it later (--no-wait), not a failure.
+        failed = [r for batch in returns for r in batch if r.status == JobStatus.FAILED]
         if failed:
             raise SweepFailed(failed, total=initial_job_idx, sweep_dir=str(sweep_dir))
         return returns

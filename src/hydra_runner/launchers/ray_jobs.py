@@ -1,0 +1,248 @@
+"""Fire-and-forget (``--no-wait``): a sweep's jobs submitted as Ray jobs to a running cluster.
+
+Each job becomes one Ray job (Ray's job submission API). Its entrypoint runs the job with
+the same :class:`JobRunner` as a pool worker, from a package of the project's directory
+(``runtime_env`` working_dir, without outputs and virtualenvs) that carries the sweep's
+setup for the duration of the submission. The submitting process records every Ray job's
+id in the sweep journal as ``submitted`` and returns. Later, :func:`collect` asks the
+cluster how they are doing and brings each finished job's outcome, the JSON line its
+entrypoint prints last, into the journal (``hydra-runner status`` and ``results`` call it).
+
+Where the cluster shares the filesystem (or is this machine), jobs run in the project's
+own directory and their output dirs are where the user expects; elsewhere they run in the
+unpacked package, and the value and error still come back through the journal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+from hydra_runner.errors import UsageError
+from hydra_runner.journal import Status, SweepJournal
+
+if TYPE_CHECKING:
+    from hydra.core.utils import JobReturn
+
+    from hydra_runner.launchers._base import JobSpec
+    from hydra_runner.launchers.ray_tasks import RayLauncher
+
+__all__ = ["RAY_JOB_PREFIX", "RayJobState", "collect", "submit_jobs"]
+
+#: How the journal's ``worker`` column names a job submitted as a Ray job.
+RAY_JOB_PREFIX = "ray-job:"
+OUTCOME_MARK = "HYDRA_RUNNER_OUTCOME "
+_PAYLOAD_DIR = ".hydra-runner-submit"
+#: Never part of the package sent to the cluster: outputs, environments, caches.
+EXCLUDES = [".git/", ".venv/", "venv/", ".tools/", "outputs/", "multirun/", "mlruns/", "__pycache__/",
+            "*.pyc", ".pytest_cache/"]
+
+
+@dataclass
+class RayJobState:
+    """One submitted job, as the cluster sees it now."""
+
+    num: int
+    overrides: list[str]
+    ray_job: str
+    ray_status: str
+    status: Status
+    message: Optional[str] = None
+
+
+def client(address: Optional[str]) -> Any:
+    """Ray's job submission client for ``address`` (the dashboard's http://host:port, or the cluster's)."""
+    if not address:
+        raise UsageError("--no-wait needs a running Ray cluster to submit to",
+                         fix="add --ray-address http://HEAD:8265 (the cluster's dashboard address)")
+    import logging
+
+    from ray.job_submission import JobSubmissionClient
+
+    # Ray narrates every package upload and reuse at INFO; the sweep's own log says enough.
+    for name in ("ray.dashboard.modules.dashboard_sdk", "ray._private.runtime_env.packaging"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        return JobSubmissionClient(address)
+    except Exception as e:
+        raise UsageError(f"cannot reach Ray's job API at {address}: {e}",
+                         fix="give the dashboard address of a running cluster, e.g. --ray-address http://HEAD:8265"
+                         ) from None
+
+
+# -- submitting -------------------------------------------------------------------------------------------
+
+
+def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobReturn]:
+    """Submit ``jobs`` as Ray jobs, record their ids, and return without waiting for them."""
+    from hydra.core.utils import JobStatus
+
+    from hydra_runner.launchers.pool import worker_setup
+    from hydra_runner.launchers.ray_tasks import task_options
+    from hydra_runner.results import JobResult
+    from hydra_runner.task_ref import dumps_by_value
+
+    assert launcher.config is not None
+    jobs_api = client(launcher.address)
+    boot, setup = worker_setup(launcher)
+    project = Path(boot.cwd)
+    sweep_id = uuid.uuid4().hex[:8]
+    payload = project / _PAYLOAD_DIR / f"{sweep_id}.pkl"
+    payload.parent.mkdir(exist_ok=True)
+    payload.write_bytes(dumps_by_value((boot, setup)))
+    task_name = str(launcher.config.hydra.job.name)
+    dashboard = jobs_api.get_address()
+    if launcher.journal is not None:
+        launcher.journal.set_meta("ray_jobs_address", dashboard)
+    returns: list[JobReturn] = []
+    try:
+        for num, overrides in jobs:
+            composed = launcher.compose((num, overrides))
+            options = task_options(composed.task_config(), task_name, launcher.task_env_key)
+            ray_job = jobs_api.submit_job(
+                entrypoint=f"python -m hydra_runner.launchers.ray_jobs {_PAYLOAD_DIR}/{payload.name} {num} "
+                           + _quote(json.dumps(list(overrides))),
+                submission_id=f"{task_name}-{sweep_id}-{num}",
+                runtime_env=_runtime_env(project, options.get("runtime_env", {})),
+                entrypoint_num_cpus=options["num_cpus"],
+                entrypoint_num_gpus=options.get("num_gpus"),
+                entrypoint_memory=options.get("memory"),
+                entrypoint_resources=options.get("resources"),
+                metadata={"hydra_runner_sweep": str(composed.output_dir or ""), "job": str(num)},
+            )
+            if launcher.journal is not None:
+                launcher.journal.job_submitted(num, overrides, f"{RAY_JOB_PREFIX}{ray_job}")
+            launcher.job_log.info(f"\t#{num} : {' '.join(overrides)} -> Ray job {ray_job}")
+            returns.append(JobResult(overrides=list(overrides), status=JobStatus.UNKNOWN))
+    finally:
+        # The package was uploaded with the first job; the cluster keeps it.
+        payload.unlink()
+        with contextlib.suppress(OSError):
+            payload.parent.rmdir()  # unless another sweep is submitting from here too
+    sweep_dir = launcher.journal.sweep_dir if launcher.journal is not None else Path(str(launcher.config.hydra.sweep.dir))
+    launcher.job_log.info(f"{len(returns)} jobs submitted to Ray ({dashboard}) with {project} as their "
+                          "working_dir; not waiting for them.")
+    launcher.job_log.info(f"Follow them: hydra-runner status {_shown(sweep_dir)}  (results: hydra-runner results)")
+    return returns
+
+
+def _runtime_env(project: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    env = {key: value for key, value in extra.items() if key != "excludes"}
+    env["working_dir"] = str(project)
+    env["excludes"] = EXCLUDES + list(extra.get("excludes", []))
+    return env
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# -- collecting ------------------------------------------------------------------------------------------
+
+
+def is_submitted_sweep(journal: SweepJournal) -> bool:
+    return "ray_jobs_address" in journal.meta
+
+
+def collect(sweep_dir: Path) -> list[RayJobState]:
+    """Every submitted job's state on the cluster; finished ones are written into the journal."""
+    with SweepJournal.open(sweep_dir) as journal:
+        jobs_api = client(journal.meta.get("ray_jobs_address"))
+        states = []
+        for record in journal.jobs():
+            if not (record.worker or "").startswith(RAY_JOB_PREFIX):
+                continue
+            ray_job = str(record.worker)[len(RAY_JOB_PREFIX):]
+            state = RayJobState(record.num, record.overrides, ray_job, "unknown", record.status,
+                                record.error.strip().splitlines()[-1] if record.error else None)
+            try:
+                info = jobs_api.get_job_info(ray_job)
+            except Exception as e:  # the cluster was restarted, or the job deleted
+                state.ray_status, state.message = "gone", state.message or f"the cluster has no such job: {e}"
+            else:
+                state.ray_status = str(info.status)
+                if record.status is Status.SUBMITTED:
+                    state.message = info.message
+                    if info.status.is_terminal():
+                        _record_outcome(journal, state, jobs_api.get_job_logs(ray_job), info)
+            states.append(state)
+        return states
+
+
+def _record_outcome(journal: SweepJournal, state: RayJobState, logs: str, info: Any) -> None:
+    outcome = _outcome_in(logs)
+    started = info.start_time / 1000 if info.start_time else None
+    ended = info.end_time / 1000 if info.end_time else None
+    if outcome is not None:
+        state.status = Status.SUCCEEDED if outcome["completed"] else Status.FAILED
+        error = outcome.get("error")
+        directory = outcome.get("output_dir")
+        value = outcome.get("value") if outcome["completed"] else None
+    else:  # the entrypoint died before it could say how the job went
+        state.status = Status.INTERRUPTED if str(info.status) == "STOPPED" else Status.CRASHED
+        tail = "\n".join(logs.strip().splitlines()[-20:])
+        error = f"Ray job {state.ray_job} {info.status}: {info.message or ''}\n{tail}".strip()
+        directory, value = None, None
+    state.message = (error or "").strip().splitlines()[-1] if error else None
+    journal.job_finished(state.num, state.status, directory=directory, value=value, error=error,
+                         started=started, ended=ended)
+
+
+def _outcome_in(logs: str) -> Optional[dict[str, Any]]:
+    for line in reversed(logs.splitlines()):
+        if line.startswith(OUTCOME_MARK):
+            return json.loads(line[len(OUTCOME_MARK):])  # type: ignore[no-any-return]
+    return None
+
+
+# -- the entrypoint, on the cluster ---------------------------------------------------------------------
+
+
+def _run_submitted(payload: str, num: int, overrides: list[str]) -> int:
+    import pickle
+
+    from hydra_runner.journal.sqlite import encode_value
+    from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
+
+    boot, setup = pickle.loads(Path(payload).read_bytes())
+    here = os.getcwd()
+    project = boot.cwd if Path(boot.cwd).is_dir() else here  # elsewhere: the unpacked package
+    # The project's own import paths, then this machine's Python (not the submitter's).
+    own = [project + p[len(boot.cwd):] for p in boot.sys_path if p == boot.cwd or p.startswith(boot.cwd + os.sep)]
+    boot.sys_path = list(dict.fromkeys([*own, *sys.path]))
+    if boot.main_file is not None:
+        boot.main_file = boot.main_file.replace(boot.cwd, project, 1)
+    boot.cwd = project
+    apply_bootstrap(boot, environ=False)
+    runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
+    outcome = runner.run(num, overrides)
+    value_json, _ = encode_value(outcome.return_value) if outcome.completed else (None, None)
+    report = {
+        "completed": outcome.completed,
+        "value": json.loads(value_json) if value_json is not None else (
+            None if outcome.return_value is None else repr(outcome.return_value)),
+        "error": outcome.traceback,
+        "output_dir": outcome.output_dir,
+    }
+    sys.stdout.write(f"\n{OUTCOME_MARK}{json.dumps(report)}\n")
+    sys.stdout.flush()
+    return 0 if outcome.completed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_run_submitted(sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])))
