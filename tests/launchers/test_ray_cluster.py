@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 
@@ -38,7 +38,8 @@ TASK = """
         time.sleep(cfg.sleep)
         with open(f"marks/done-{cfg.x}", "a") as f:
             f.write(node + "\\n")
-        return {"node": node, "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        return {"node": node, "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "secret": os.environ.get("SECRET"),
+                "cwd": os.getcwd(),
                 "gpu_ids": [str(i) for i in ray.get_gpu_ids()], "started": started, "ended": time.time()}
 """
 
@@ -66,9 +67,11 @@ def app(project: Project) -> Project:
     })
 
 
-def _sweep(app: Project, cluster: RayCluster, *args: str) -> tuple[int, str]:
+def _sweep(app: Project, cluster: RayCluster, *args: str, extra_env: Optional[dict[str, str]] = None
+           ) -> tuple[int, str]:
     r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", *args,
-                "--launcher", "ray", "--ray-address", cluster.address, env=cluster.env, timeout=600)
+                "--launcher", "ray", "--ray-address", cluster.address, env={**cluster.env, **(extra_env or {})},
+                timeout=600)
     return r.code, r.err
 
 
@@ -88,6 +91,17 @@ def test_the_demo_sweep_runs_on_the_cluster_with_task_env_resources(project: Pro
         workers = {job.num: job.worker for job in journal.jobs()}
     # Only the node with the custom resource ran them; the journal says where each ran.
     assert all(str(worker).startswith("side/") for worker in workers.values()), workers
+
+
+def test_jobs_get_the_variables_named_by_forward_env_and_run_in_the_project(app: Project,
+                                                                           cluster: RayCluster) -> None:
+    code, err = _sweep(app, cluster, "x=range(2)", "--forward-env", "SECRET", extra_env={"SECRET": "s3"})
+    assert code == 0, err
+    for value in _values(app).values():
+        assert value["secret"] == "s3"
+        assert value["cwd"] == str(app.root)  # this machine has the project: jobs run in it, as locally
+    code, err = _sweep(app, cluster, "x=0", "--forward-env", "NOT_SET_ANYWHERE")
+    assert code == 2 and "NOT_SET_ANYWHERE: asked to be passed to the jobs but not set here" in err
 
 
 def test_jobs_asking_for_a_custom_resource_run_only_on_the_node_that_has_it(app: Project, cluster: RayCluster) -> None:

@@ -4,8 +4,8 @@ Light on purpose (Hydra imports every plugin module at start-up): Ray and the re
 launcher, :class:`hydra_runner.launchers.ray_tasks.RayLauncher`, load only when used.
 """
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import List, Optional
 
 from hydra.core.config_store import ConfigStore
 from hydra_runner.plugin_adapters import LauncherAdapter
@@ -30,6 +30,11 @@ class RunnerRayLauncherConf:
     max_running: Optional[int] = None
     #: False: submit each job as a Ray job to the cluster at ``address`` (its dashboard) and return.
     wait: bool = True
+    #: Names of environment variables of the submitting shell every job gets (e.g. WANDB_API_KEY).
+    forward_env: List[str] = field(default_factory=list)
+    #: On a cluster, send the project's directory as the jobs' working_dir (not outputs or venvs);
+    #: turn off where every node sees the project at the same path already.
+    ship_project: bool = True
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="runner_ray", node=RunnerRayLauncherConf,

@@ -33,6 +33,8 @@ def _app_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Where a sweep's jobs run: pool (local worker processes, as -j) or ray."),
         click.option("--ray-address", metavar="ADDRESS",
                      help="Ray cluster to use (auto, host:port, ray://host:port); default: an embedded local Ray."),
+        click.option("--forward-env", metavar="NAME", multiple=True,
+                     help="With --launcher ray: give every job this variable of the current shell (repeatable)."),
         click.option("--gpus", metavar="IDS", help="GPUs the workers may use, e.g. 0,1,3 (default: as CUDA sees them)."),
         click.option("--gpus-per-job", type=int, help="GPUs each job gets (its CUDA_VISIBLE_DEVICES)."),
         click.option("--cpus-per-job", type=int, help="CPU cores each job counts for when sizing -j auto."),
@@ -184,6 +186,7 @@ def pool_overrides(
     fail_fast: bool = False,
     stream: bool = False,
     no_wait: bool = False,
+    forward_env: tuple[str, ...] = (),
 ) -> list[str]:
     """The pool flags as the Hydra overrides they stand for (the CLI adds nothing Hydra cannot say)."""
     from hydra_runner.errors import UsageError
@@ -200,6 +203,10 @@ def pool_overrides(
     given = {key: value for key, value in values.items() if value is not None}
     if ray_address is not None and launcher is None:
         launcher = "ray"
+    if forward_env:
+        if launcher != "ray":
+            raise UsageError("--forward-env passes variables to Ray jobs", fix="add --launcher ray")
+        given["forward_env"] = "[" + ",".join(_quoted(name) for name in forward_env) + "]"
     if no_wait:
         if launcher != "ray" or ray_address is None:
             raise UsageError("--no-wait submits the jobs to a running Ray cluster and returns",

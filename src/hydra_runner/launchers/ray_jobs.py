@@ -39,9 +39,6 @@ __all__ = ["RAY_JOB_PREFIX", "RayJobState", "collect", "submit_jobs"]
 RAY_JOB_PREFIX = "ray-job:"
 OUTCOME_MARK = "HYDRA_RUNNER_OUTCOME "
 _PAYLOAD_DIR = ".hydra-runner-submit"
-#: Never part of the package sent to the cluster: outputs, environments, caches.
-EXCLUDES = [".git/", ".venv/", "venv/", ".tools/", "outputs/", "multirun/", "mlruns/", "__pycache__/",
-            "*.pyc", ".pytest_cache/"]
 
 
 @dataclass
@@ -109,7 +106,7 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
                 entrypoint=f"python -m hydra_runner.launchers.ray_jobs {_PAYLOAD_DIR}/{payload.name} {num} "
                            + _quote(json.dumps(list(overrides))),
                 submission_id=f"{task_name}-{sweep_id}-{num}",
-                runtime_env=_runtime_env(project, options.get("runtime_env", {})),
+                runtime_env=_runtime_env(launcher.runtime_env(), options.get("runtime_env", {})),
                 entrypoint_num_cpus=options["num_cpus"],
                 entrypoint_num_gpus=options.get("num_gpus"),
                 entrypoint_memory=options.get("memory"),
@@ -132,10 +129,16 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
     return returns
 
 
-def _runtime_env(project: Path, extra: dict[str, Any]) -> dict[str, Any]:
-    env = {key: value for key, value in extra.items() if key != "excludes"}
-    env["working_dir"] = str(project)
-    env["excludes"] = EXCLUDES + list(extra.get("excludes", []))
+def _runtime_env(sweep: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """The sweep's runtime_env with the job's task_env on top (env_vars and excludes merged)."""
+    env = {**sweep, **job}
+    for key in ("env_vars", "excludes"):
+        if key in sweep and key in job:
+            env[key] = {**sweep[key], **job[key]} if key == "env_vars" else [*sweep[key], *job[key]]
+    if "working_dir" not in env:  # the entrypoint reads the sweep's setup from the package: it always goes
+        from hydra_runner.launchers.ray_tasks import PROJECT_EXCLUDES
+
+        env.update(working_dir=str(Path.cwd()), excludes=[*PROJECT_EXCLUDES, *env.get("excludes", [])])
     return env
 
 
@@ -220,15 +223,7 @@ def _run_submitted(payload: str, num: int, overrides: list[str]) -> int:
     from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
 
     boot, setup = pickle.loads(Path(payload).read_bytes())
-    here = os.getcwd()
-    project = boot.cwd if Path(boot.cwd).is_dir() else here  # elsewhere: the unpacked package
-    # The project's own import paths, then this machine's Python (not the submitter's).
-    own = [project + p[len(boot.cwd):] for p in boot.sys_path if p == boot.cwd or p.startswith(boot.cwd + os.sep)]
-    boot.sys_path = list(dict.fromkeys([*own, *sys.path]))
-    if boot.main_file is not None:
-        boot.main_file = boot.main_file.replace(boot.cwd, project, 1)
-    boot.cwd = project
-    apply_bootstrap(boot, environ=False)
+    apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)
     runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
     outcome = runner.run(num, overrides)
     value_json, _ = encode_value(outcome.return_value) if outcome.completed else (None, None)

@@ -25,7 +25,11 @@ from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome
 from hydra_runner.launchers.task_env import TaskEnv, parse_memory
 from hydra_runner.results import JobResult
 
-__all__ = ["RayLauncher", "apply_task_env", "task_options"]
+__all__ = ["PROJECT_EXCLUDES", "RayLauncher", "apply_task_env", "task_options"]
+
+#: Never part of the project as sent to a cluster: outputs, environments, caches.
+PROJECT_EXCLUDES = (".git/", ".venv/", "venv/", ".tools/", "outputs/", "multirun/", "mlruns/", "__pycache__/",
+                    "*.pyc", ".pytest_cache/")
 
 
 @dataclass
@@ -53,9 +57,13 @@ class RayLauncher(RunnerLauncher):
         task_env_key: str = "task_env",
         max_running: Optional[int] = None,
         wait: bool = True,
+        forward_env: Sequence[str] = (),
+        ship_project: bool = True,
     ) -> None:
         super().__init__()
         self.wait = bool(wait)
+        self.forward_env = [str(name) for name in forward_env or ()]
+        self.ship_project = bool(ship_project)
         self.address = address or None
         self.timeout = float(timeout) if timeout else None
         self.retries = int(retries or 0)
@@ -81,8 +89,9 @@ class RayLauncher(RunnerLauncher):
         if not ray.is_initialized():
             # "local" always starts a Ray of our own: without an address ray.init would join
             # whatever cluster this machine last started (or hang on one that has died).
-            ray.init(address=self.address or "local", include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+            runtime_env = self.runtime_env() if self.address else None
+            ray.init(address=self.address or "local", runtime_env=runtime_env, include_dashboard=False,
+                     log_to_driver=False, configure_logging=False)
             self._started_ray = True
         if self._setup_ref is None:
             from hydra_runner.launchers.pool import worker_setup
@@ -94,6 +103,21 @@ class RayLauncher(RunnerLauncher):
             self._hub = _event_hub_class().remote()
             self._next_event = self._hub.next_request.remote()
         return ray
+
+    def runtime_env(self) -> dict[str, Any]:
+        """What every job of the sweep gets on a cluster: the project's code and the named variables."""
+        import os
+
+        missing = [name for name in self.forward_env if name not in os.environ]
+        if missing:
+            raise UsageError(f"{', '.join(missing)}: asked to be passed to the jobs but not set here",
+                             fix="set them in this shell, or drop them from --forward-env")
+        env: dict[str, Any] = {}
+        if self.ship_project:
+            env.update(working_dir=os.getcwd(), excludes=list(PROJECT_EXCLUDES))
+        if self.forward_env:
+            env["env_vars"] = {name: os.environ[name] for name in self.forward_env}
+        return env
 
     def close(self) -> None:
         self._hub = self._next_event = None
@@ -306,6 +330,7 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
                    hub: Any) -> tuple[JobOutcome, float]:
     import os
     import pickle
+    import sys
 
     import ray
 
@@ -315,8 +340,9 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
     runner = _runners.get(key)
     if runner is None:
         # Ray's worker keeps its own environment (its devices, its own settings): only
-        # paths, argv, cwd and the main script come from the parent.
-        apply_bootstrap(boot, environ=False)
+        # paths, argv, cwd and the main script come from the parent, moved to where the
+        # project is on this node.
+        apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)
         runner = _runners[key] = JobRunner(pickle.loads(blob), on_started=lambda n, d: None,
                                            ask_parent=lambda kind, payload: None)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 __all__ = ["Bootstrap", "JobOutcome", "WorkerSetup", "RemoteError"]
@@ -20,6 +21,24 @@ class Bootstrap:
     main_file: Optional[str]
     #: The parent's environment at pool start (a worker may have been started earlier).
     environ: dict[str, str]
+
+    def relocated(self, here: str, local_sys_path: list[str]) -> Bootstrap:
+        """This bootstrap for a process on another machine, or in a copy of the project.
+
+        Where the parent's project dir exists (this machine, a shared filesystem), jobs run
+        there, as they would locally. Elsewhere the project is ``here`` (the copy a cluster
+        unpacked); either way imports come from the project, then from this machine's own
+        Python (``local_sys_path``), never from the parent's environment.
+        """
+        project = self.cwd if os.path.isdir(self.cwd) else here
+        inside = [p for p in self.sys_path if p == self.cwd or p.startswith(self.cwd + os.sep)]
+        moved = [project + p[len(self.cwd):] for p in inside]
+        main_file = self.main_file
+        if main_file is not None and main_file.startswith(self.cwd + os.sep):
+            main_file = project + main_file[len(self.cwd):]
+        elsewhere = [p for p in self.sys_path if p not in inside and os.path.exists(p)]
+        return replace(self, sys_path=list(dict.fromkeys([*moved, *local_sys_path, *elsewhere])), cwd=project,
+                       main_file=main_file)
 
 
 @dataclass
