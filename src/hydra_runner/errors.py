@@ -10,7 +10,7 @@ A task's own exception is never wrapped: it propagates with its traceback.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = [
     "ConfigError",
@@ -18,6 +18,7 @@ __all__ = [
     "JobCrashed",
     "JobInterrupted",
     "JobLost",
+    "JobNotStarted",
     "JobTimedOut",
     "SweepFailed",
     "TargetError",
@@ -73,17 +74,29 @@ class JobInterrupted(JobLost):
     """The job was stopped by a second Ctrl-C."""
 
 
+class JobNotStarted(JobLost):
+    """The job never started: fail-fast stopped the sweep first (``resume`` runs it)."""
+
+
 class SweepFailed(HydraRunnerError):
-    """Some jobs of a sweep did not succeed (the others ran to the end)."""
+    """Some jobs of a sweep did not succeed (the others ran to the end, or fail-fast left them not started)."""
 
     exit_code = 1
 
-    def __init__(self, failed: list, *, total: int, sweep_dir: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, failed: list[Any], *, total: int, sweep_dir: str, not_started: int = 0) -> None:
+        if not_started:
+            message = (f"{len(failed)} of {total} jobs failed (summary above); "
+                       f"{not_started} {'was' if not_started == 1 else 'were'} not started (--fail-fast)")
+            rerun = "runs the failed and the not started ones"
+        else:
+            message = f"{len(failed)} of {total} jobs did not succeed (summary above)"
+            rerun = "runs them again"
         super().__init__(
-            f"{len(failed)} of {total} jobs did not succeed (summary above)",
+            message,
             fix=f"see each job's console.log; `hydra-runner results {sweep_dir}` lists them, "
-            f"`hydra-runner resume {sweep_dir}` runs them again",
+            f"`hydra-runner resume {sweep_dir}` {rerun}",
         )
         self.failed = failed
         self.total = total
+        self.not_started = not_started
         self.sweep_dir = sweep_dir

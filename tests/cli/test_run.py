@@ -92,6 +92,21 @@ def test_dry_run_counts_jobs_and_runs_nothing(seed000: Project) -> None:
     assert not (seed000.root / "multirun").exists()
 
 
+def test_dry_run_expands_glob_over_a_config_group(seed000: Project) -> None:
+    seed000.write({"conf/experiment/huge.yaml": "optimizer: sgd\nlr: 0.1\nbatch_size: 1024\n"})
+    r = seed000.cli("multirun", "src.train", "--config-name", "config", "experiment=glob(*,exclude=base)",
+                    "trainer.max_epochs=1,2", "--dry-run")
+    assert r.code == 0, r.err
+    assert r.out.splitlines() == [
+        "4 jobs would run:",
+        "  #0 : experiment=huge trainer.max_epochs=1",
+        "  #1 : experiment=huge trainer.max_epochs=2",
+        "  #2 : experiment=large trainer.max_epochs=1",
+        "  #3 : experiment=large trainer.max_epochs=2",
+    ]
+    assert not (seed000.root / "multirun").exists()
+
+
 def test_task_exception_shows_traceback_and_exits_1(project: Project) -> None:
     project.write({"app.py": """
         import hydra

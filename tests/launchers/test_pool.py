@@ -166,6 +166,45 @@ def test_fail_fast_stops_scheduling(app: Project) -> None:
     assert [seen[n] for n in (1, 2, 3)] == [Status.PENDING] * 3
 
 
+def test_fail_fast_counts_the_failed_and_the_not_started_then_resume_runs_them(project: Project) -> None:
+    project.write({
+        "flaky.py": """
+            import os
+
+            def task(cfg):
+                if cfg.x == 0 and os.path.exists("broken"):
+                    raise RuntimeError("x=0 is broken")
+                return cfg.x
+            """,
+        "conf/config.yaml": "x: 0\n",
+        "broken": "",
+    })
+    r = project.cli("multirun", "flaky:task", "--config-path", "conf", "--config-name", "config",
+                    "x=range(5)", "-j", "1", "--fail-fast")
+    assert r.code == 1
+    assert "1 of 5 jobs did not succeed:" in r.err
+    assert "error: 1 of 5 jobs failed (summary above); 4 were not started (--fail-fast)" in r.err
+    assert "runs the failed and the not started ones" in r.err
+    assert statuses(project) == {0: Status.FAILED, **{n: Status.PENDING for n in range(1, 5)}}
+    (project.root / "broken").unlink()
+    r = project.cli("resume")
+    assert r.code == 0, r.err
+    assert "Launching 5 jobs on 1 worker process\n" in r.out
+    assert statuses(project) == {n: Status.SUCCEEDED for n in range(5)}
+
+
+def test_launching_line_says_job_and_process_for_one(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=0", "-j", "2")
+    assert r.code == 0, r.err
+    assert "Launching 1 job on 1 worker process\n" in r.out
+    r = app.cli("multirun", "app.py", "x=0,1", "-j", "1")
+    assert r.code == 0, r.err
+    assert "Launching 2 jobs on 1 worker process\n" in r.out
+    r = app.cli("multirun", "app.py", "x=0")
+    assert r.code == 0, r.err
+    assert "Launching 1 job locally\n" in r.out
+
+
 def test_gpu_slots_never_share_a_gpu(app: Project) -> None:
     r = app.cli(
         "multirun", "app.py", "x=range(0,9)", "sleep=0.3", "-j", "auto", "--gpus", "0,1,3", "--gpus-per-job", "1"

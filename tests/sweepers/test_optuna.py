@@ -333,3 +333,22 @@ def test_a_launcher_from_another_plugin_runs_trials_in_batches(app: Project) -> 
     assert len(trials) == 5 and {t["state"] for t in trials} == {"COMPLETE"}
     assert sorted(c["num"] for c in _calls(app)) == [0, 1, 2, 3, 4]
     assert _results(sweep_dir)["best_value"] == pytest.approx(min(float(t["value"]) for t in trials))
+
+
+def test_glob_over_a_config_group_is_a_categorical_param(project: Project) -> None:
+    project.write({
+        "app.py": """
+            def task(cfg):
+                return cfg.model.size
+            """,
+        "conf/config.yaml": "defaults:\n  - model: small\n  - _self_\n",
+        **{f"conf/model/{name}.yaml": f"size: {size}\n" for name, size in [("small", 1), ("medium", 2), ("large", 3)]},
+    })
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "hydra/sweeper=optuna",
+                    "hydra.sweeper.n_trials=6", "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=1",
+                    "model=glob([l*,m*])", "hydra.sweep.dir=out")
+    assert r.code == 0, r.err
+    trials = _trials(project.root / "out")
+    assert len(trials) == 6 and {t["params_model"] for t in trials} == {"large", "medium"}
+    assert [float(t["value"]) for t in trials] == [{"medium": 2.0, "large": 3.0}[t["params_model"]] for t in trials]
+    assert _results(project.root / "out")["best_params"] == {"model": "medium"}

@@ -6,6 +6,7 @@ import os
 import signal
 
 import pytest
+import yaml
 
 from hydra_runner import SearchResult, hydra_multirun
 from hydra_runner.journal import Status
@@ -123,3 +124,50 @@ def test_resume_without_a_seed_draws_what_the_killed_sweep_would_have(project: P
     assert all(jobs[n].overrides == planned[n] for n in planned)  # same draws after the kill
     done = [line.split()[0] for line in (project.root / "done.log").read_text().splitlines()]
     assert sorted(done) == ["0", "1", "2", "3", "4"]  # nothing ran twice to its end
+
+
+MODELS = {
+    "app.py": """
+        def task(cfg):
+            return cfg.model.size
+        """,
+    "conf/config.yaml": "defaults:\n  - model: alpha\n  - _self_\nname: run\n",
+    "conf/model/alpha.yaml": "size: 1\n",
+    "conf/model/beta.yaml": "size: 2\n",
+    "conf/model/gamma.yaml": "size: 3\n",
+    "conf/search.yaml": """
+        defaults:
+          - config
+          - _self_
+        hydra:
+          sweeper:
+            params:
+              model: glob(*,exclude=beta)
+        """,
+}
+
+
+def test_glob_searches_the_matching_options_of_a_config_group(project: Project) -> None:
+    project.write(MODELS)
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "search", "hydra/sweeper=random",
+                    "hydra.sweeper.max_iter=8", "hydra.sweeper.seed=0", "hydra.sweep.dir=out", "-j", "2")
+    assert r.code == 0, r.err
+    jobs = [project.root / f"out/{n}/.hydra" for n in range(8)]
+    drawn = [yaml.safe_load((job / "overrides.yaml").read_text()) for job in jobs]
+    assert {tuple(overrides) for overrides in drawn} == {("model=alpha",), ("model=gamma",)}
+    sizes = [yaml.safe_load((job / "config.yaml").read_text())["model"]["size"] for job in jobs]
+    assert sizes == [{"model=alpha": 1, "model=gamma": 3}[overrides[0]] for overrides in drawn]
+    assert "Best value: 1" in r.out
+
+
+@pytest.mark.parametrize("override, message", [
+    ("name=glob(r*)", "'name' is not a config group"),
+    ("model=glob(z*)", "matches none of the options of 'model': alpha, beta, gamma"),
+])
+def test_a_glob_that_selects_nothing_is_refused(project: Project, override: str, message: str) -> None:
+    project.write(MODELS)
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config",
+                    "hydra/sweeper=random", override)
+    assert r.code == 2, r.err
+    assert message in r.err and "fix:" in r.err and "Traceback" not in r.err
+    assert not (project.root / "multirun").exists()

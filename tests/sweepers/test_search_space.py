@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from hydra_runner import _compat
+from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import UsageError
 from hydra_runner.sweepers.search_space import Param, SearchSpace
 
@@ -102,3 +105,42 @@ def test_log_sampling_stays_in_bounds_and_spreads_over_decades() -> None:
 def test_impossible_spaces_are_usage_errors(line: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         SearchSpace.parse([line])
+
+
+@pytest.fixture
+def model_group(tmp_path: Path) -> CachingConfigLoader:
+    """A config loader over a ``model`` group with three options, and a plain key ``x``."""
+    (tmp_path / "model").mkdir()
+    for name in ("alpha", "beta", "gamma"):
+        (tmp_path / "model" / f"{name}.yaml").write_text(f"name: {name}\n")
+    (tmp_path / "config.yaml").write_text("defaults:\n  - model: alpha\n  - _self_\nx: 1\n")
+    return CachingConfigLoader(_compat.create_config_search_path(str(tmp_path)))
+
+
+@pytest.mark.parametrize(
+    "line, choices",
+    [
+        ("model=glob(*)", ["alpha", "beta", "gamma"]),
+        ("model=glob(*,exclude=beta)", ["alpha", "gamma"]),
+        ("+model=glob([a*,g*])", ["alpha", "gamma"]),
+    ],
+)
+def test_glob_chooses_among_the_groups_matching_options(model_group: CachingConfigLoader, line: str,
+                                                        choices: list[str]) -> None:
+    (param,) = SearchSpace.parse([line], config_loader=model_group).params
+    assert param.distribution() == CategoricalDistribution(choices)
+    key = line.split("=")[0]
+    assert [param.override(c) for c in choices] == [f"{key}={c}" for c in choices]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("x=glob(a*)", "'x' is not a config group"),
+        ("model=glob(z*)", "matches none of the options of 'model': alpha, beta, gamma"),
+    ],
+)
+def test_a_glob_that_selects_nothing_is_a_usage_error(model_group: CachingConfigLoader, line: str,
+                                                      message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        SearchSpace.parse([line], config_loader=model_group)

@@ -108,7 +108,7 @@ class RunnerLauncher(Launcher, ABC):
             journal.add_jobs(jobs)
         done = self._already_succeeded(jobs) if journal is not None and resuming(journal.sweep_dir) else {}
         todo = [job for job in jobs if job[0] not in done]
-        self.job_log.info(f"Launching {len(todo)} jobs {self.where(len(todo))}")
+        self.job_log.info(f"Launching {len(todo)} job{'' if len(todo) == 1 else 's'} {self.where(len(todo))}")
         try:
             ran = dict(zip((num for num, _ in todo), self._launch(todo)))
         except KeyboardInterrupt:

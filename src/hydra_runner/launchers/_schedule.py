@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
 
-from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
+from hydra_runner.errors import JobCrashed, JobInterrupted, JobNotStarted, JobTimedOut
 from hydra_runner.journal import Status
 from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
 from hydra_runner.reporting import is_pruned
@@ -104,7 +104,7 @@ def launch_scheduled(launcher: RunnerLauncher, jobs: list[JobSpec]) -> list[JobR
     results = run_schedule(launcher, JobList(jobs)) if jobs else {}
     # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
     return [results.get(num) or JobResult(overrides=list(overrides), status=JobStatus.FAILED,
-                                          _return_value=JobInterrupted(f"job #{num} was not run"))
+                                          _return_value=JobNotStarted(f"job #{num} was not started (--fail-fast)"))
             for num, overrides in jobs]
 
 

@@ -14,7 +14,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner.composition.loader import CachingConfigLoader
-from hydra_runner.errors import SweepFailed
+from hydra_runner.errors import JobNotStarted, SweepFailed
 
 __all__ = ["GridSweeper"]
 
@@ -94,5 +94,6 @@ class GridSweeper(BasicSweeper):
         # UNKNOWN: handed to a cluster that runs it later (--no-wait), not a failure.
         failed = [r for batch in returns for r in batch if r.status == JobStatus.FAILED]
         if failed:
-            raise SweepFailed(failed, total=initial_job_idx, sweep_dir=str(sweep_dir))
+            ran = [r for r in failed if not isinstance(r._return_value, JobNotStarted)]
+            raise SweepFailed(ran, total=initial_job_idx, sweep_dir=str(sweep_dir), not_started=len(failed) - len(ran))
         return returns

@@ -28,6 +28,8 @@ def preview_jobs(hydra: Any, config_name: Optional[str], overrides: list[str]) -
         )
     params = [f"{k}={v}" for k, v in (sweeper.params or {}).items()]
     task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
-    parsed = OverridesParser.create().parse_overrides(params + list(task_overrides))  # type: ignore[arg-type]
+    # The loader lists a config group's options for glob(...), as the sweeper's own parser does.
+    parser = OverridesParser.create(config_loader=hydra.config_loader)
+    parsed = parser.parse_overrides(params + list(task_overrides))  # type: ignore[arg-type]
     batches = BasicSweeper.split_arguments(parsed, max_batch_size=None)
     return [list(job) for batch in batches for job in batch]

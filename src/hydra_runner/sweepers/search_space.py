@@ -4,7 +4,8 @@
     x=int(interval(a,b))         int in [a, b]
     x=tag(log, interval(a,b))    on a log scale (int or float)
     x=range(a,b[,step])          ints (or floats) from a, by step, to b *excluded*, as Python's range
-    x=choice(a,b) / x=a,b        categorical; config groups too (model=choice(resnet,vit)); glob(...) expands
+    x=choice(a,b) / x=a,b        categorical; config groups too (model=choice(resnet,vit))
+    group=glob(pattern[,exclude=...])  categorical over the group's matching options, as a grid expands it
     x=shuffle(...)               categorical (order is meaningless to a sampler)
     x=value                      fixed: passed to every trial as it is
 
@@ -21,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, QuotedString, RangeSweep
+from hydra.core.object_type import ObjectType
+from hydra.core.override_parser.types import ChoiceSweep, Glob, IntervalSweep, Override, QuotedString, RangeSweep
 
 from hydra_runner.errors import UsageError
 
@@ -148,13 +150,31 @@ def _param(override: Override) -> Param:
         if all(isinstance(v, int) for v in values):
             return Param(name, INT, low=min(values), high=max(values), step=step)
         return Param(name, FLOAT, low=float(min(values)), high=float(max(values)), step=float(step))
-    if isinstance(value, (ChoiceSweep, RangeSweep)) or override.is_glob():
-        raw = list(override.sweep_iterator())
+    if isinstance(value, (ChoiceSweep, RangeSweep, Glob)):
+        raw = _glob_options(override, value) if isinstance(value, Glob) else list(override.sweep_iterator())
         if not raw:
             raise UsageError(f"'{override.input_line}' gives no choice", fix="list at least one value")
         choices = [_choice(v) for v in raw]
         return Param(name, CATEGORICAL, choices=tuple(c for c, _ in choices), texts=tuple(t for _, t in choices))
     raise UsageError(f"'{override.input_line}' cannot be searched", fix="use interval(...), range(...) or choice(...)")
+
+
+def _glob_options(override: Override, glob: Glob) -> list[str]:
+    """The config group options ``glob`` selects, as Hydra's grid expands it; never none."""
+    group = override.key_or_group
+    if override.config_loader is None:
+        raise UsageError(f"'{override.input_line}': glob(...) needs the app's config loader to list '{group}'",
+                         fix="pass config_loader= to SearchSpace.parse")
+    options = override.config_loader.get_group_options(group, results_filter=ObjectType.CONFIG)
+    if not options:
+        raise UsageError(f"'{override.input_line}': glob(...) chooses among a config group's options, "
+                         f"and '{group}' is not a config group",
+                         fix=f"list the values to search: {group}=choice(a,b)")
+    selected = glob.filter(options)
+    if not selected:
+        raise UsageError(f"'{override.input_line}' matches none of the options of '{group}': {', '.join(options)}",
+                         fix="change the pattern or its exclude=")
+    return selected
 
 
 def _choice(value: Any) -> tuple[Any, str]:

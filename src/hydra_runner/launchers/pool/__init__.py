@@ -83,7 +83,8 @@ class ProcessPoolLauncher(RunnerLauncher):
         self._pool = self._start_pool()
 
     def where(self, n_jobs: int) -> str:
-        return f"on {min(len(self.slots()), max(n_jobs, 1))} worker processes"
+        workers = min(len(self.slots()), max(n_jobs, 1))
+        return f"on {workers} worker process{'' if workers == 1 else 'es'}"
 
     def _start_pool(self) -> WorkerPool:
         bootstrap, setup = worker_setup(self)
