@@ -218,3 +218,68 @@ def test_values_lost_to_self_placement_are_pointed_out_by_info_defaults(experime
 def test_the_layout_itself_gets_no_hint(experiment: Project) -> None:
     r = experiment.cli("run", f"{EXPERIMENT}/train.py", "--info", "defaults", "exp=001")
     assert r.code == 0 and "Defaults List" in r.out and "hint:" not in r.out
+
+
+# -- the seed project: conf/config.yaml chooses `experiment: base` in its defaults list ---------
+
+
+def test_adding_the_group_option_already_chosen_says_to_drop_the_plus(seed000: Project) -> None:
+    r = seed000.cli("run", "src.train", "--config-name", "config", "+experiment=base")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err.startswith("error: experiment appears more than once in the final defaults list: "
+                            "'+experiment=base' adds config group 'experiment' again\n")
+    assert "fix: experiment=base without '+' selects it; it is already the default, so it can also be left out" in r.err
+    # The fix works.
+    r = seed000.cli("run", "src.train", "--config-name", "config", "experiment=base")
+    assert r.code == 0 and "optimizer=adam" in r.out
+    assert "Traceback" in seed000.cli("run", "src.train", "+experiment=base", "--verbose").err
+
+
+def test_adding_a_swept_group_already_in_the_defaults_list_says_to_sweep_without_plus(seed000: Project) -> None:
+    r = seed000.cli("multirun", "src.train", "+experiment=base,large")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "'+experiment=base,large' adds config group 'experiment' again" in r.err
+    assert "fix: drop the '+' to sweep the group's options: experiment=base,large" in r.err
+
+
+def test_a_group_listed_twice_in_the_defaults_list_says_to_list_it_once(seed000: Project) -> None:
+    seed000.write({"conf/twice.yaml": "defaults:\n  - experiment: base\n  - experiment: base\n"})
+    r = seed000.cli("run", "src.train", "-cn", "twice")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "error: experiment appears more than once in the final defaults list\n" in r.err
+    assert "fix: choose config group 'experiment' once: remove one of its entries from the defaults lists" in r.err
+
+
+@pytest.mark.parametrize(
+    "override", ["experiment.lr=interval(0.001,0.1)", "experiment.lr=tag(log,interval(0.001,0.1))"]
+)
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_an_interval_in_a_grid_says_to_search_it_or_list_values(
+    seed000: Project, override: str, dry_run: list[str]
+) -> None:
+    r = seed000.cli("multirun", "src.train", override, *dry_run)
+    assert r.code == 2 and "Traceback" not in r.err
+    assert f"error: '{override}' is an interval, which a grid sweep (BasicSweeper) cannot enumerate" in r.err
+    assert ("fix: to sample it, add a search sweeper: hydra/sweeper=random hydra.sweeper.max_iter=N, or "
+            "hydra/sweeper=optuna hydra.sweeper.n_trials=N; for a grid, list the values: "
+            "experiment.lr=range(a,b,step) or experiment.lr=a,b,c") in r.err
+
+
+def test_an_interval_in_a_single_run_says_it_needs_a_search(seed000: Project) -> None:
+    r = seed000.cli("run", "src.train", "experiment.lr=interval(0.001,0.1)")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert "fix: run it with hydra-runner multirun and a search sweeper (hydra/sweeper=random" in r.err
+
+
+def test_an_interval_is_searched_as_the_fix_says(seed000: Project) -> None:
+    r = seed000.cli("multirun", "src.train", "experiment.lr=interval(0.001,0.1)",
+                    "hydra/sweeper=random", "hydra.sweeper.max_iter=2")
+    assert "is an interval" not in r.err
+    assert r.out.count("optimizer=adam") == 2
+
+
+def test_choice_and_tags_are_a_grid(seed000: Project) -> None:
+    r = seed000.cli("multirun", "src.train", "experiment.lr=choice(0.1,0.2)",
+                    "experiment.batch_size=tag(b,choice(8,16))", "--dry-run")
+    assert r.code == 0, r.err
+    assert "4 jobs would run" in r.out

@@ -168,6 +168,40 @@ def _append_existing_group(exc: BaseException, overrides: Sequence[str]) -> Opti
     )
 
 
+def _group_twice(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    """The same option twice, as ``+group=x`` gives where the defaults list already chooses ``group: x``."""
+    m = re.match(r"(\S+) appears more than once in the final defaults list", str(exc))
+    if not m:
+        return None
+    group = m.group(1)
+    added = next((o for o in overrides if o.startswith("+") and o.lstrip("+").startswith(f"{group}=")), None)
+    if added is None:
+        return ConfigError(
+            str(exc),
+            fix=f"choose config group '{group}' once: remove one of its entries from the defaults lists "
+            "of the primary config and the configs it includes",
+        )
+    choice = added.lstrip("+")
+    if _is_sweep(choice):
+        fix = f"drop the '+' to sweep the group's options: {choice}"
+    else:
+        fix = f"{choice} without '+' selects it; it is already the default, so it can also be left out"
+    return ConfigError(
+        f"{exc}: '{added}' adds config group '{group}' again",
+        detail=f"'+' adds a group that the defaults list does not have, and it already chooses '{group}'",
+        fix=fix,
+    )
+
+
+def _is_sweep(override: str) -> bool:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        return OverridesParser.create().parse_override(override).is_sweep_override()
+    except Exception:  # Hydra's own parse error is reported where the override is used
+        return False
+
+
 def _override_unknown_key(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
     m = re.search(r"Could not override '([^']+)'\.\nTo append to your config use (\S+)", str(exc))
     if not m:
@@ -188,8 +222,31 @@ def _ambiguous_list(exc: BaseException, overrides: Sequence[str]) -> Optional[Co
         )
     m = re.search(r"Sweep parameters '([^']+)' requires --multirun", msg)
     if m:
-        return ConfigError(f"'{m.group(1)}' is a sweep", detail=msg, fix="run it with hydra-runner multirun")
+        fix = "run it with hydra-runner multirun"
+        if "interval(" in m.group(1):
+            fix += f" and a search sweeper ({_SEARCH_SWEEPERS})"
+        return ConfigError(f"'{m.group(1)}' is a sweep", detail=msg, fix=fix)
     return None
+
+
+_SEARCH_SWEEPERS = "hydra/sweeper=random hydra.sweeper.max_iter=N, or hydra/sweeper=optuna hydra.sweeper.n_trials=N"
+
+
+def _interval_in_grid(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    """``interval(a,b)`` is a continuous range: a search samples it, a grid cannot list it."""
+    msg = str(exc)
+    m = re.search(r"(\w+) does not support sweep type : INTERVAL_SWEEP", msg)
+    if not m:
+        return None
+    bad = next((o for o in overrides if "interval(" in o), None)
+    key = bad.partition("=")[0] if bad else "key"
+    what = f"'{bad}' is an interval" if bad else "interval(...) is a continuous range"
+    return ConfigError(
+        f"{what}, which a grid sweep ({m.group(1)}) cannot enumerate",
+        detail=msg,
+        fix=f"to sample it, add a search sweeper: {_SEARCH_SWEEPERS}; "
+        f"for a grid, list the values: {key}=range(a,b,step) or {key}=a,b,c",
+    )
 
 
 def _parse_error(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
@@ -315,8 +372,10 @@ _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = 
     _missing_config,
     _missing_primary,
     _append_existing_group,
+    _group_twice,
     _override_unknown_key,
     _ambiguous_list,
+    _interval_in_grid,
     _missing_value,
     _merge_error,
 ]

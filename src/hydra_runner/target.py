@@ -16,6 +16,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -130,7 +131,7 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
         try:
             return importlib.import_module(module_name)
         except ModuleNotFoundError as e:
-            if e.name is None or not module_name.startswith(e.name):
+            if not _is_part_of(e.name, module_name):
                 raise
     spec = importlib.util.spec_from_file_location(path.stem, path)
     if spec is None or spec.loader is None:
@@ -139,6 +140,11 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
     sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _is_part_of(missing: Optional[str], module: str) -> bool:
+    """Is the module that was not found ``module`` itself or a package on its path (not one it imports)?"""
+    return bool(missing) and (module == missing or module.startswith(f"{missing}."))
 
 
 def _declares_hydra_main(path: Path) -> bool:
@@ -201,13 +207,63 @@ def _import(module_or_file: str, project_root: Path) -> ModuleType:
     try:
         return importlib.import_module(module_or_file)
     except ModuleNotFoundError as e:
-        if e.name and module_or_file.startswith(e.name):
+        if _is_part_of(e.name, module_or_file):
             hint = module_or_file.replace(".", "/") + ".py"
             raise TargetError(
                 f"no module named '{e.name}' (looked in {project_root} and the installed packages)",
                 fix=f"run from the project root so that {hint} exists, or name the file directly",
             ) from e
         raise
+
+
+# Packages whose name on the package index is not the name they are imported by.
+_DISTRIBUTIONS = {"cv2": "opencv-python", "PIL": "pillow", "sklearn": "scikit-learn", "skimage": "scikit-image",
+                  "yaml": "pyyaml"}
+
+
+def _import_failed(module_part: str, error: ImportError, root: Path) -> TargetError:
+    """The target's module imports something that is not there: which import, and how to get it."""
+    here = _failing_import(error, root)
+    where = f"{_relative(here.filename, root)}:{here.lineno}"
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        fix = _fix_missing_module(error.name, Path(here.filename), root, where)
+    else:
+        fix = f"check the import at {where}: the installed package may be another version than the code expects"
+    return TargetError(
+        f"{module_part} could not be imported: {error}",
+        detail=f"{where}: {here.line}" if here.line else where,
+        fix=fix,
+    )
+
+
+def _fix_missing_module(missing: str, importer: Path, root: Path, where: str) -> str:
+    top = missing.partition(".")[0]
+    if importer.parent != root and _has_module(importer.parent, top):
+        file = _relative(str(importer), root)
+        # `python src/train.py` finds src/model.py through sys.path[0]; a module TARGET has no such entry.
+        return (f"'{top}' is beside {file}: name the file as TARGET ({file}), which puts its directory on "
+                f"sys.path as python {file} does, or import it from the project root")
+    if _has_module(root, top):
+        return f"the project has no '{missing}': correct the import at {where}"
+    package = _DISTRIBUTIONS.get(top, top)
+    return (f"install {package} into the environment the task runs in: {sys.executable} -m pip install {package}, "
+            "or add it to the project's dependencies")
+
+
+def _has_module(directory: Path, name: str) -> bool:
+    return (directory / name).is_dir() or (directory / f"{name}.py").is_file()
+
+
+def _failing_import(error: ImportError, root: Path) -> traceback.FrameSummary:
+    """The import statement that failed: the innermost one in the project's code, else the innermost one."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith("<")]
+    own = [f for f in frames if _relative(f.filename, root) != f.filename and "site-packages" not in f.filename]
+    return (own or frames)[-1]
+
+
+def _relative(path: str, root: Path) -> str:
+    relative = os.path.relpath(path, root)
+    return path if relative.startswith("..") else relative
 
 
 def _find_task(module: ModuleType) -> Callable[..., Any]:
@@ -244,7 +300,12 @@ def resolve_target(target: str, project_root: Optional[Path] = None) -> TaskSpec
     module_part, _, function_name = target.partition(":")
     if not module_part:
         raise TargetError(f"'{target}' names no module or file", fix="write module:function or file.py:function")
-    module = _import(module_part, root)
+    try:
+        module = _import(module_part, root)
+    except TargetError:
+        raise
+    except ImportError as e:  # ModuleNotFoundError too: what the target's own imports need
+        raise _import_failed(module_part, e, root) from e
     if function_name:
         fn = getattr(module, function_name, None)
         if fn is None or not callable(fn):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Optional, Sequence
 
+from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot
@@ -128,8 +129,10 @@ class WorkerPool:
                  on_event: Optional[Callable[[int, str, Any], Any]] = None) -> None:
         self.slots = list(slots)
         self.bootstrap = bootstrap
-        # By value where plain pickle fails: the ConfigStore may hold dataclasses made at run time.
-        self.setup_bytes = dumps_by_value(setup)
+        # By value where plain pickle fails: the ConfigStore may hold dataclasses made at run time,
+        # or defined in a __main__ that the workers do not import.
+        self.setup_bytes = dumps_by_value(setup, script_in_workers=bootstrap.main_file is not None)
+        self.task_name = getattr(setup.task_ref, "qualname", "") or setup.task_name
         self.timeout = timeout
         #: Answers a running job's event (job number, kind, payload); the answer goes back to it.
         self.on_event = on_event
@@ -238,6 +241,9 @@ class WorkerPool:
             finished.append(self._ended(job, status, outcome, ""))
         elif kind == "init_failed":
             self.close(kill=True)
+            missing = message[2] if len(message) > 2 else None
+            if missing is not None:
+                raise _defined_in_main(missing, self.task_name)
             raise PoolError(f"a worker could not set up the task:\n{message[1]}")
 
     def _answer(self, worker: _Worker, kind: str, payload: Any) -> None:
@@ -305,6 +311,14 @@ class WorkerPool:
             duration=time.monotonic() - job.started,
             message=message,
         )
+
+
+def _defined_in_main(name: str, task: str) -> UsageError:
+    what = f"the task {task}" if name == task.split(".")[0] else f"'{name}'"
+    return UsageError(
+        f"{what} is defined in __main__ (a notebook or a script run directly) and worker processes cannot import it",
+        fix="move it into a .py module and import it, or run without n_jobs",
+    )
 
 
 def _describe_exit(code: int) -> str:

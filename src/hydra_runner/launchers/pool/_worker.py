@@ -13,6 +13,7 @@ import contextlib
 import copy
 import ctypes
 import os
+import re
 import signal
 import sys
 from multiprocessing.connection import Connection
@@ -20,7 +21,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 
-__all__ = ["CONSOLE_LOG", "JobRunner", "apply_bootstrap", "main"]
+__all__ = ["CONSOLE_LOG", "JobRunner", "apply_bootstrap", "main", "missing_from_main"]
 
 CONSOLE_LOG = "console.log"
 
@@ -174,6 +175,16 @@ class JobRunner:
             self.loader.refresh_repository()
 
 
+def missing_from_main(error: BaseException) -> Optional[str]:
+    """The name a worker did not find in ``__main__``: defined in a notebook, or under the script's guard."""
+    if not isinstance(error, AttributeError):
+        return None
+    # pickle: "Can't get attribute 'f' on <module '__main__' ...>"; getattr: "module '__mp_main__' has no attribute 'f'"
+    m = re.search(r"attribute '([^']+)' on <module '__(?:mp_)?main__'", str(error)) or re.search(
+        r"module '__(?:mp_)?main__' has no attribute '([^']+)'", str(error))
+    return m.group(1) if m else None
+
+
 def _add_missing_resolvers(resolvers: dict[str, bytes]) -> None:
     """Register the parent's resolvers that this process does not have yet.
 
@@ -248,7 +259,7 @@ def main() -> None:
         worker = JobRunner(inbox.recv(), on_started=lambda num, path: outbox.send(("started", num, path)),
                            ask_parent=ask_parent)
     except BaseException as e:
-        outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback))
+        outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback, missing_from_main(e)))
         return
     outbox.send(("ready", os.getpid()))
     while True:
