@@ -166,6 +166,15 @@ def test_fail_fast_stops_scheduling(app: Project) -> None:
     assert [seen[n] for n in (1, 2, 3)] == [Status.PENDING] * 3
 
 
+def test_fail_fast_also_stops_later_batches(app: Project) -> None:
+    r = app.cli("multirun", "app.py", "x=range(0,6)", "-j", "2", "--fail-fast", "+actions.x0=raise",
+                "hydra.sweeper.max_batch_size=2")
+    assert r.code == 1
+    seen = statuses(app)
+    assert seen[0] is Status.FAILED and [seen[n] for n in (2, 3, 4, 5)] == [Status.PENDING] * 4
+    assert "4 were not started (--fail-fast)" in r.err
+
+
 def test_fail_fast_counts_the_failed_and_the_not_started_then_resume_runs_them(project: Project) -> None:
     project.write({
         "flaky.py": """

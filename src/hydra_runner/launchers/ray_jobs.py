@@ -92,7 +92,7 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
     sweep_id = uuid.uuid4().hex[:8]
     payload = project / _PAYLOAD_DIR / f"{sweep_id}.pkl"
     payload.parent.mkdir(exist_ok=True)
-    payload.write_bytes(dumps_by_value((boot, setup)))
+    payload.write_bytes(dumps_by_value((boot, setup), script_in_workers=boot.main_file is not None))
     task_name = str(launcher.config.hydra.job.name)
     dashboard = jobs_api.get_address()
     if launcher.journal is not None:

@@ -99,7 +99,8 @@ class RayLauncher(RunnerLauncher):
 
             self._boot, setup = worker_setup(self)
             # Put once; every task gets a reference, and each worker process unpacks it once.
-            self._setup_ref = ray.put((uuid.uuid4().hex, dumps_by_value(setup)))
+            setup_bytes = dumps_by_value(setup, script_in_workers=self._boot.main_file is not None)
+            self._setup_ref = ray.put((uuid.uuid4().hex, setup_bytes))
             self._hub = _event_hub_class().remote()
             self._next_event = self._hub.next_request.remote()
         return ray

@@ -89,11 +89,14 @@ class GridSweeper(BasicSweeper):
                 if not isolates:
                     for r in results:
                         _ = r.return_value  # raises the job's exception, as BasicSweeper does
+                if launcher.fail_fast and any(r.status == JobStatus.FAILED for r in results):
+                    break  # later batches do not start either
         finally:
             launcher.close()
         # UNKNOWN: handed to a cluster that runs it later (--no-wait), not a failure.
         failed = [r for batch in returns for r in batch if r.status == JobStatus.FAILED]
         if failed:
             ran = [r for r in failed if not isinstance(r._return_value, JobNotStarted)]
-            raise SweepFailed(ran, total=initial_job_idx, sweep_dir=str(sweep_dir), not_started=len(failed) - len(ran))
+            not_started = len(failed) - len(ran) + len(numbered) - initial_job_idx
+            raise SweepFailed(ran, total=len(numbered), sweep_dir=str(sweep_dir), not_started=not_started)
         return returns
