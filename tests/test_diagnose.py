@@ -220,6 +220,110 @@ def test_the_layout_itself_gets_no_hint(experiment: Project) -> None:
     assert r.code == 0 and "Defaults List" in r.out and "hint:" not in r.out
 
 
+
+# -- keys and values the dataclasses do not take ------------------------------------------------
+
+FIELDS = "ExpConfig fields: name, seed, learning_rate, fold, data_path"
+
+
+def test_a_misspelled_override_of_a_dataclass_names_the_closest_field(experiment: Project) -> None:
+    r = experiment.cli("run", EXPERIMENT, "exp=001", "exp.learnig_rate=1e-5")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err.startswith("error: override 'exp.learnig_rate=1e-5': ExpConfig has no field 'learnig_rate'\n")
+    assert f"fix: did you mean exp.learning_rate? {FIELDS}\n" in r.err
+    assert "+exp.learnig_rate" not in r.err  # adding the key would leave the misspelling unread
+    r = experiment.cli("run", EXPERIMENT, "exp=001", "exp.learning_rate=1e-5")
+    assert r.code == 0 and "lr=1e-05" in r.out
+
+
+def test_a_dict_merged_into_a_dataclass_names_the_field_it_lacks(experiment: Project) -> None:
+    code, err = _run(experiment, "exp={lr: 1.0e-5}")
+    assert code == 2 and "error: override 'exp={lr: 1.0e-5}': ExpConfig has no field 'lr'" in err
+    assert f"fix: did you mean exp.learning_rate? {FIELDS}" in err
+
+
+def test_an_override_no_field_is_close_to_says_where_fields_are_declared(experiment: Project) -> None:
+    code, err = _run(experiment, "exp.debug=true")
+    assert code == 2 and "ExpConfig has no field 'debug'" in err
+    assert f"fix: {FIELDS}; a new setting needs a field in ExpConfig ({EXPERIMENT}/train.py)" in err
+    assert "+exp.debug" not in err
+
+
+def test_hydras_own_dataclasses_get_the_closest_field_too(experiment: Project) -> None:
+    code, err = _run(experiment, "hydra.job.chdirr=true")
+    assert code == 2 and "JobConf has no field 'chdirr'" in err and "fix: did you mean hydra.job.chdir? " in err
+
+
+PLAIN_NODE = "task_env:\n  app:\n    resources: {side: 1}\n"
+
+
+def _with_plain_node(experiment: Project) -> Project:
+    return experiment.write({f"{EXPERIMENT}/config.yaml": textwrap.dedent(CONFIG_YAML) + PLAIN_NODE})
+
+
+def _resources(experiment: Project, *overrides: str) -> str:
+    r = experiment.cli("run", EXPERIMENT, "--cfg", "job", "--package", "task_env.app.resources", *overrides)
+    assert r.code == 0, r.err
+    return r.out
+
+
+def test_a_new_key_of_a_plain_yaml_node_is_added_with_plus(experiment: Project) -> None:
+    _with_plain_node(experiment)
+    code, err = _run(experiment, "task_env.app.resources.gpu=1")
+    assert code == 2 and "error: key 'task_env.app.resources.gpu' is not in the config\n" in err
+    assert "fix: to add it, write +task_env.app.resources.gpu=1\n" in err
+    assert _resources(experiment, "+task_env.app.resources.gpu=1").endswith("side: 1\ngpu: 1\n")
+
+
+def test_a_dict_merged_into_a_plain_node_names_the_key_it_lacks(experiment: Project) -> None:
+    _with_plain_node(experiment)
+    code, err = _run(experiment, "task_env.app.resources={gpu: 1}")
+    assert code == 2
+    assert ("error: key 'task_env.app.resources.gpu' is not in the config: 'task_env.app.resources={gpu: 1}' "
+            "merges a dict into 'task_env.app.resources', which has no key 'gpu'\n") in err
+    assert "Key 'gpu' is not in struct" in err
+    assert ('fix: to add it, write +task_env.app.resources.gpu=1, or "++task_env.app.resources={gpu: 1}" '
+            "(adds every key of the dict that 'task_env.app.resources' lacks)") in err
+    # Both fixes work, and keep what the node had.
+    assert _resources(experiment, "+task_env.app.resources.gpu=1").endswith("side: 1\ngpu: 1\n")
+    assert _resources(experiment, "++task_env.app.resources={gpu: 1}").endswith("side: 1\ngpu: 1\n")
+
+
+def test_a_key_in_an_exp_file_that_the_dataclass_lacks_names_the_file_and_the_field(experiment: Project) -> None:
+    experiment.write({f"{EXPERIMENT}/exp/009.yaml": "defaults:\n  - default@_here_\n\nlr: 0.1\n"})
+    r = experiment.cli("run", EXPERIMENT, "exp=009")
+    assert r.code == 2 and "Traceback" not in r.err
+    assert r.err.startswith("error: exp/009.yaml sets lr, which ExpConfig has no field for\n")
+    assert f"fix: did you mean learning_rate? correct lr in {EXPERIMENT}/exp/009.yaml; {FIELDS}\n" in r.err
+    assert r.err.count("Key 'lr' not in 'ExpConfig'") == 1  # Hydra's message repeats its cause's
+    experiment.write({f"{EXPERIMENT}/exp/009.yaml": "defaults:\n  - default@_here_\n\nlearning_rate: 0.1\n"})
+    r = experiment.cli("run", EXPERIMENT, "exp=009")
+    assert r.code == 0 and "lr=0.1" in r.out
+
+
+def test_a_wrong_type_in_an_exp_file_names_the_declared_type(experiment: Project) -> None:
+    experiment.write({f"{EXPERIMENT}/exp/010.yaml": "defaults:\n  - default@_here_\n\nseed: abc\n"})
+    code, err = _run(experiment, "exp=010")
+    assert code == 2
+    assert err.startswith("error: exp/010.yaml sets seed: abc, but ExpConfig.seed is int\n")
+    assert f"fix: give seed a value of type int in {EXPERIMENT}/exp/010.yaml\n" in err
+    assert err.count("Value 'abc' of type 'str' could not be converted to Integer") == 1
+    assert "$VALUE" not in err
+
+
+def test_a_key_in_the_primary_config_is_named_with_its_package(experiment: Project) -> None:
+    experiment.write({f"{EXPERIMENT}/late.yaml": "defaults:\n  - exp: default\n  - _self_\n\nexp:\n  sed: 7\n"})
+    code, err = _run(experiment, "-cn", "late")
+    assert code == 2 and "error: late.yaml sets exp.sed, which ExpConfig has no field for" in err
+    assert f"fix: did you mean exp.seed? correct exp.sed in {EXPERIMENT}/late.yaml; " in err
+
+
+def test_a_wrong_type_override_shows_omegaconfs_message_filled_in(experiment: Project) -> None:
+    code, err = _run(experiment, "exp.seed=abc")
+    assert code == 2 and "$VALUE" not in err and "$FULL_KEY" not in err
+    assert err.count("Value 'abc' of type 'str' could not be converted to Integer") == 2  # the error line and detail
+
+
 # -- the seed project: conf/config.yaml chooses `experiment: base` in its defaults list ---------
 
 

@@ -11,7 +11,9 @@ import difflib
 import inspect
 import os
 import re
+import shlex
 import sys
+import typing
 from typing import Any, Callable, Optional, Sequence
 
 from hydra_runner.errors import ConfigError
@@ -22,9 +24,16 @@ TASK_ERROR_ATTR = "__hydra_runner_task_error__"
 """Set on exceptions raised by the task itself, so they are not mistaken for config errors."""
 
 
+def _closest(word: str, options: Sequence[str]) -> Optional[str]:
+    """The option ``word`` most likely meant: its initials (``lr``: ``learning_rate``), else the nearest spelling."""
+    initials = [o for o in options if "_" in o and "".join(part[:1] for part in o.split("_")) == word]
+    close = initials or difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f"did you mean '{close[0]}'? " if close else ""
+    close = _closest(word, options)
+    return f"did you mean '{close}'? " if close else ""
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -35,10 +44,19 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+# OmegaConf raises its message template ("Value '$VALUE' of type '$VALUE_TYPE' ...") first and,
+# while handling it, the same message filled in: the template is left in the chain as context.
+_UNFILLED = re.compile(r"\$(?:MSG|KEY|KEY_TYPE|FULL_KEY|VALUE|VALUE_TYPE|OBJECT_TYPE|REF_TYPE)\b")
+
+
 def _full_message(exc: BaseException) -> str:
-    # OmegaConf chains its unformatted message ("... $FULL_KEY") behind the formatted one.
-    parts = [str(e).strip() for e in _chain(exc) if str(e).strip() not in ("", "None") and "$FULL_KEY" not in str(e)]
-    return "\n".join(dict.fromkeys(parts))
+    """The messages of the chain once each: Hydra repeats its cause's message inside its own."""
+    parts: list[str] = []
+    for e in _chain(exc):
+        text = str(e).strip()
+        if text not in ("", "None") and not _UNFILLED.search(text) and not any(text in part for part in parts):
+            parts.append(text)
+    return "\n".join(parts)
 
 
 # -- where Hydra looked: the "Config search path:" it appends to a missing-config message ---------
@@ -203,11 +221,162 @@ def _is_sweep(override: str) -> bool:
 
 
 def _override_unknown_key(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
-    m = re.search(r"Could not override '([^']+)'\.\nTo append to your config use (\S+)", str(exc))
+    msg = str(exc)
+    m = re.search(r"Could not override '([^']+)'\.\nTo append to your config use \+(.+)", msg)
     if not m:
         return None
-    key, append = m.groups()
-    return ConfigError(f"key '{key}' is not in the config", detail=str(exc), fix=f"to add it, write {append}")
+    key, override = m.groups()
+    cause = _node_error(exc)
+    missing = str(getattr(cause, "full_key", None) or key)
+    owner = getattr(cause, "object_type", None)
+    fields = _field_names(owner)
+    if fields is not None:
+        # '+' would add a key that no field of the dataclass reads: the spelling is what is wrong.
+        name = str(getattr(cause, "key", missing.rpartition(".")[2]))
+        return ConfigError(
+            f"override '{override}': {owner.__name__} has no field '{name}'",
+            detail=f"{msg.splitlines()[0]}\n{cause}",
+            fix=_fields_fix(owner, fields, name, beside=missing),
+        )
+    # A plain YAML node takes new keys: '+' is the fix.
+    if not missing.startswith(key + "."):
+        return ConfigError(f"key '{key}' is not in the config", detail=msg, fix=f"to add it, write +{override}")
+    # A dict merged into a node that exists: the key missing is one inside the dict.
+    parent, _, last = missing.rpartition(".")
+    lacks = "which " if parent == key else f"and '{parent}' "
+    value = _override_value_text(override, missing[len(key) + 1:])
+    one_key = f"{_for_the_shell(f'+{missing}={value}')}, or " if value is not None else ""
+    return ConfigError(
+        f"key '{missing}' is not in the config: '{override}' merges a dict into '{key}', {lacks}has no key '{last}'",
+        detail=_full_message(exc),
+        fix=f"to add it, write {one_key}{_for_the_shell('++' + override)} (adds every key of the dict that "
+        f"'{key}' lacks)",
+    )
+
+
+def _for_the_shell(text: str) -> str:
+    """``text`` as typed in a shell: in double quotes when it needs quoting and they are safe."""
+    if shlex.quote(text) == text or re.search(r'["$`\\]', text):
+        return shlex.quote(text)
+    return f'"{text}"'
+
+
+def _node_error(exc: BaseException) -> Optional[BaseException]:
+    """OmegaConf's error in the chain, which names the node that failed (key, full_key, object_type)."""
+    return next((e for e in _chain(exc) if getattr(e, "full_key", None)), None)
+
+
+def _field_names(owner: Any) -> Optional[list[str]]:
+    """The fields of a structured config's class (a dataclass or an attrs class); None for a plain dict."""
+    if isinstance(owner, type) and dataclasses.is_dataclass(owner):
+        return [f.name for f in dataclasses.fields(owner)]
+    attributes = getattr(owner, "__attrs_attrs__", None)
+    return [a.name for a in attributes] if attributes is not None else None
+
+
+def _fields_fix(owner: type, fields: list[str], name: str, *, beside: str, then: str = "", otherwise: str = "") -> str:
+    """The field closest to ``name``, as the key beside ``beside`` (``exp.lr`` -> ``exp.learning_rate``), and all."""
+    listing = f"{owner.__name__} fields: {', '.join(fields)}"
+    close = _closest(name, fields)
+    if close:
+        parent = beside.rpartition(".")[0]
+        return f"did you mean {parent + '.' if parent else ''}{close}? {then}{listing}"
+    source = _source_file(owner)
+    return f"{otherwise}{listing}; a new setting needs a field in {owner.__name__}" + (f" ({source})" if source else "")
+
+
+def _override_value_text(override: str, dotted: str) -> Optional[str]:
+    """The value at ``dotted`` inside the dict ``override`` sets, written for a ``key=value`` of its own."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    try:
+        value: Any = parser.parse_override(override).value()
+    except Exception:  # Hydra wrote it back in a form it does not read: offer only '++'
+        return None
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    for text in (_yaml_scalar(value), repr(value)):
+        try:
+            if parser.parse_override(f"k={text}").value() == value:
+                return text
+        except Exception:  # not readable back as this value: try the next way of writing it
+            continue
+    return None
+
+
+def _yaml_scalar(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return str(value)
+
+
+# -- a config file (exp/009.yaml) sets a key or a value its dataclass does not take --------------
+
+
+def _bad_value_in_config(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
+
+    m = re.match(r"In '([^']+)': \w+ raised while composing config:", str(exc))
+    cause = _node_error(exc)
+    owner = getattr(cause, "object_type", None)
+    fields = _field_names(owner)
+    if not m or fields is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError, ValidationError)):
+        return None
+    config_path = m.group(1)
+    default, loaded = _being_merged(exc)
+    package = default.package if default is not None else config_path.rpartition("/")[0].replace("/", ".")
+    full_key = str(cause.full_key)
+    written = full_key[len(package) + 1:] if package and full_key.startswith(package + ".") else full_key
+    source = getattr(loaded, "path", "")
+    config = f"the ConfigStore's '{config_path}'" if source.startswith("structured://") else f"{config_path}.yaml"
+    file = _display_path(os.path.join(source[len("file://"):], f"{config_path}.yaml")) \
+        if source.startswith("file://") else config
+    name = str(cause.key)
+    if isinstance(cause, ValidationError):
+        declared = _declared_type(owner, name)
+        return ConfigError(
+            f"{config} sets {written}: {_yaml_scalar(cause.value)}, but {owner.__name__}.{name} is {declared}",
+            detail=_full_message(exc),
+            fix=f"give {written} a value of type {declared} in {file}",
+        )
+    return ConfigError(
+        f"{config} sets {written}, which {owner.__name__} has no field for",
+        detail=_full_message(exc),
+        fix=_fields_fix(owner, fields, name, beside=written,
+                        then=f"correct {written} in {file}; ", otherwise=f"remove {written} from {file}; "),
+    )
+
+
+def _being_merged(exc: BaseException) -> tuple[Any, Any]:
+    """The defaults-list entry (its package) and the loaded config (its source) that failed to merge.
+
+    Hydra's message names only the config; the entry and what was loaded for it are values in
+    the frame that merged them, which the traceback keeps.
+    """
+    from hydra.core.default_element import ResultDefault
+    from hydra.plugins.config_source import ConfigResult
+
+    found: tuple[Any, Any] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        values = list(tb.tb_frame.f_locals.values())
+        default = next((v for v in values if isinstance(v, ResultDefault)), None)
+        loaded = next((v for v in values if isinstance(v, ConfigResult)), None)
+        if default is not None and loaded is not None:
+            found = (default, loaded)
+        tb = tb.tb_next
+    return found
+
+
+def _declared_type(owner: type, name: str) -> str:
+    try:
+        declared: Any = typing.get_type_hints(owner).get(name, "?")
+    except Exception:  # annotations that do not resolve: their text
+        declared = getattr(owner, "__annotations__", {}).get(name, "?")
+    return declared.__name__ if isinstance(declared, type) else str(declared).replace("typing.", "")
 
 
 def _ambiguous_list(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
@@ -359,8 +528,11 @@ def _source_file(owner: type) -> Optional[str]:
         path = inspect.getsourcefile(owner)
     except (TypeError, OSError):
         return None
-    if path is None:
-        return None
+    return _display_path(path) if path is not None else None
+
+
+def _display_path(path: str) -> str:
+    """``path`` relative to the working directory when it is under it."""
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
 
@@ -374,6 +546,7 @@ _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = 
     _append_existing_group,
     _group_twice,
     _override_unknown_key,
+    _bad_value_in_config,
     _ambiguous_list,
     _interval_in_grid,
     _missing_value,
