@@ -234,3 +234,31 @@ def test_the_embedded_ray_ignores_a_cluster_this_machine_started_before(app: Pro
         assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.SUCCEEDED}
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_resume_runs_again_on_ray_only_what_did_not_succeed(project: Project) -> None:
+    project.write({
+        "flaky.py": """
+            import os
+
+            def task(cfg):
+                if cfg.x == 1 and os.path.exists("broken"):
+                    raise RuntimeError("x=1 is broken")
+                with open(f"ran-{cfg.x}", "a") as f:
+                    f.write("ran\\n")
+                return cfg.x
+            """,
+        "conf/config.yaml": "x: 0\n",
+        "broken": "",
+    })
+    r = project.cli("multirun", "flaky:task", "--config-path", "conf", "--config-name", "config", "x=0,1,2",
+                    "--launcher", "ray", timeout=300)
+    assert r.code == 1 and statuses(project)[1] is Status.FAILED
+    (project.root / "broken").unlink()
+    r = project.cli("resume", timeout=300)
+    assert r.code == 0, r.err
+    assert "on Ray" in r.out  # the recorded command, launcher included
+    assert statuses(project) == {n: Status.SUCCEEDED for n in range(3)}
+    with journal_of(project) as journal:
+        assert {job.num: job.attempts for job in journal.jobs()} == {0: 1, 1: 2, 2: 1}
+    assert [(project.root / f"ran-{n}").read_text().count("ran") for n in range(3)] == [1, 1, 1]
