@@ -185,6 +185,17 @@ class App:
 class _RunnerHydra(_compat.Hydra):
     """Hydra's ``Hydra`` with multirun's sweeper and launcher chosen by hydra-runner."""
 
+    def get_mode(self, config_name: Optional[str], overrides: list[str]) -> Any:
+        # As Hydra's, but the composed config is kept: a multirun composes it again next.
+        try:
+            cfg = self.compose_config(config_name=config_name, overrides=overrides, with_log_configuration=False,
+                                      run_mode=RunMode.MULTIRUN, validate_sweep_overrides=False)
+        except Exception:
+            return None
+        if isinstance(self.config_loader, CachingConfigLoader):
+            self.config_loader.keep_mode_probe(config_name, overrides, cfg)
+        return cfg.hydra.mode
+
     def multirun(
         self,
         config_name: Optional[str],

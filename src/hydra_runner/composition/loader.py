@@ -65,11 +65,14 @@ class CachingConfigLoader(ConfigLoaderImpl):
         # Which ConfigStore the repository's structured sources read (see load_sweep_config).
         self._store_id = id(ConfigStore.instance())
         self._hints_given: set[str] = set()
+        # The config Hydra's get_mode composed, for the multirun composition that follows it.
+        self._mode_probe: Optional[tuple[tuple[Any, ...], DictConfig]] = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Caches hold OmegaConf trees and parser state; a copy in another process rebuilds them.
         state = self.__dict__.copy()
-        state.update(_templates={}, _parsed={}, _repos={}, _parser=None, _validated={}, _master=None, _groups={})
+        state.update(_templates={}, _parsed={}, _repos={}, _parser=None, _validated={}, _master=None, _groups={},
+                     _mode_probe=None)
         del state["repository"]
         return state
 
@@ -93,6 +96,35 @@ class CachingConfigLoader(ConfigLoaderImpl):
         self._store_id = id(ConfigStore.instance())
 
     # -- Hydra's ConfigLoader API -------------------------------------------------------
+
+    def keep_mode_probe(self, config_name: Optional[str], overrides: Sequence[str], cfg: DictConfig) -> None:
+        """Keep the config ``get_mode`` composed (and threw away) for the multirun that follows."""
+        self._mode_probe = ((config_name, tuple(overrides)), cfg)
+
+    def load_configuration(
+        self,
+        config_name: Optional[str],
+        overrides: list[str],
+        run_mode: RunMode,
+        from_shell: bool = True,
+        validate_sweep_overrides: bool = True,
+    ) -> DictConfig:
+        probe, self._mode_probe = self._mode_probe, None
+        if probe is not None and run_mode == RunMode.MULTIRUN:
+            (probe_name, probe_overrides), cfg = probe
+            added = tuple(overrides[len(probe_overrides):])
+            # A multirun composes the same overrides again with hydra.mode set (or not, when
+            # the config sets it). That override only sets a value, and defaults can only
+            # interpolate group choices, so the probe plus the override is the same config.
+            if (probe_name == config_name and tuple(overrides[: len(probe_overrides)]) == probe_overrides
+                    and added in ((), ("hydra.mode=MULTIRUN",))):
+                if validate_sweep_overrides:
+                    self.validate_sweep_overrides_legal(self._parse(overrides), run_mode, from_shell)
+                if added:
+                    ConfigLoaderImpl._apply_overrides_to_config(self._parse(list(added)), cfg)
+                    cfg.hydra.overrides.hydra.extend(added)
+                return cfg
+        return super().load_configuration(config_name, overrides, run_mode, from_shell, validate_sweep_overrides)
 
     def load_sweep_config(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
         # Other launchers' workers (joblib's) restore Hydra's singletons after this loader
