@@ -221,3 +221,24 @@ def restore_singleton_instances(instances: dict[Any, Any]) -> None:
             Singleton._instances.setdefault(cls, instance)
     Plugins.instance()
 
+
+def config_being_merged(exc: BaseException) -> tuple[Any, Any]:
+    """What Hydra was merging when ``exc`` was raised: the defaults-list entry and the config loaded for it.
+
+    A ``(ResultDefault, ConfigResult)`` pair (the entry's package, the config's source), or
+    ``(None, None)``. Hydra's message names only the config; the entry and what was loaded for
+    it are local variables of the config loader's frame that merged them, which the traceback keeps.
+    """
+    from hydra.core.default_element import ResultDefault
+    from hydra.plugins.config_source import ConfigResult
+
+    found: tuple[Any, Any] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        values = list(tb.tb_frame.f_locals.values())
+        default = next((v for v in values if isinstance(v, ResultDefault)), None)
+        loaded = next((v for v in values if isinstance(v, ConfigResult)), None)
+        if default is not None and loaded is not None:
+            found = (default, loaded)
+        tb = tb.tb_next
+    return found

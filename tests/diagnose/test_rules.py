@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Project
+from ..conftest import Project
 
 EXPERIMENT = "experiments/001-baseline"
 
