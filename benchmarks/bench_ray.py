@@ -111,7 +111,7 @@ print(json.dumps(out))
 
 # "[2026-01-31 12:00:00,123][HYDRA] Launching 100 jobs on Ray (embedded)": Hydra's default log format.
 LOG_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\](?:\[[^\]]*\])*\s*(?:- )?(.*)$")
-LAUNCHING = re.compile(r"^Launching (\d+) jobs\b")
+LAUNCHING = re.compile(r"^Launching (\d+) jobs?\b")
 SECOND_JOB = re.compile(r"^#1 : ")
 SUCCEEDED = re.compile(r"^\[(\d+)/(\d+)\] #(\d+) succeeded in (\S+?)s? \(x=(-?\d+)\) -> (\S+)")
 PROGRESS = re.compile(r"^\[\d+/\d+\]")
@@ -458,8 +458,8 @@ def report(tools: Tools, versions: Mapping[str, str], res: Results, args: argpar
         "to all results* = `#1` line -> the last job's end (all jobs are submitted within it; it includes "
         "starting the worker processes and setting the task up in them, the `#1` line -> first job row). The "
         "pool starts its worker processes while the CLI starts, before the `Launching` line, so part of their "
-        "cost is in its start-up row. The durations the progress lines show run from each job's submission, "
-        "so for Ray they include the time a job waited in Ray's queue.",
+        "cost is in its start-up row. The durations the progress lines show run from the moment a worker "
+        "took the job (for Ray: when its worker reported the start), not from its submission.",
         f"Each row is the median of its own values over {res.n_runs} run(s) ({res.short_runs} for 1 job), all "
         "commands interleaved round by round, so the phases need not add up to the total exactly.",
         "CPU time: user + system time of the command and all its descendants, Ray's daemons and workers "
