@@ -90,6 +90,11 @@ class RayLauncher(RunnerLauncher):
             # "local" always starts a Ray of our own: without an address ray.init would join
             # whatever cluster this machine last started (or hang on one that has died).
             runtime_env = self.runtime_env() if self.address else None
+            if not self.address:
+                import logging
+
+                # An embedded Ray lives and dies with this sweep: its token set-up is not news.
+                logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
             ray.init(address=self.address or "local", runtime_env=runtime_env, include_dashboard=False,
                      log_to_driver=False, configure_logging=False)
             self._started_ray = True
