@@ -29,7 +29,7 @@ __all__ = ["PROJECT_EXCLUDES", "RayLauncher", "apply_task_env", "task_options"]
 
 #: Never part of the project as sent to a cluster: outputs, environments, caches.
 PROJECT_EXCLUDES = (".git/", ".venv/", "venv/", ".tools/", "outputs/", "multirun/", "mlruns/", "__pycache__/",
-                    "*.pyc", ".pytest_cache/")
+                    "*.pyc", ".pytest_cache/", ".hydra-runner/")
 
 
 @dataclass
