@@ -190,11 +190,12 @@ class _RunnerHydra(_compat.Hydra):
         try:
             cfg = self.compose_config(config_name=config_name, overrides=overrides, with_log_configuration=False,
                                       run_mode=RunMode.MULTIRUN, validate_sweep_overrides=False)
+            mode = cfg.hydra.mode
         except Exception:
             return None
         if isinstance(self.config_loader, CachingConfigLoader):
             self.config_loader.keep_mode_probe(config_name, overrides, cfg)
-        return cfg.hydra.mode
+        return mode
 
     def multirun(
         self,

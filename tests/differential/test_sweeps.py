@@ -38,6 +38,8 @@ CASES = [
     _sweep("quoted_sweep_items", "x='a,b',c", "name='p q',r"),
     _sweep("list_values_sweep", "x=[1,2],[3,4]"),
     _sweep("delete_in_sweep", "~db.port", "x=1,2"),
+    _sweep("mode_that_does_not_resolve", "hydra.mode=${oc.env:HYDRA_RUNNER_NO_SUCH_MODE}", "x=1,2",
+           expect=TASK_ERROR),
     _sweep("experiment_group_sweep", "+experiment=fast", "x=7,8"),
     _sweep(
         "params_in_primary_config",
