@@ -173,6 +173,7 @@ def test_the_timeout_counts_from_a_jobs_start_not_from_its_wait_for_a_worker(app
 
 def test_no_wait_submits_ray_jobs_returns_and_status_and_results_collect_them(app: Project,
                                                                              cluster: RayCluster) -> None:
+    app.write({".gitignore": "*.pkl\n.*\n"})  # Ray's packaging honours it: the sweep's setup must still go
     r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(3)",
                 "sleep=4", "+fail=1", "+task_env=side", "--launcher", "ray", "--ray-address", cluster.dashboard,
                 "--no-wait", env=cluster.env, timeout=600)
@@ -184,6 +185,8 @@ def test_no_wait_submits_ray_jobs_returns_and_status_and_results_collect_them(ap
     # It returned before the jobs ended: each sleeps 4 s once started, and none had ended yet.
     assert not list(app.root.glob("marks/done-*"))
     assert set(statuses(app).values()) == {Status.SUBMITTED}
+    early = app.cli("resume", env=cluster.env, timeout=300)  # would submit them a second time
+    assert early.code == 2 and "still on the Ray cluster" in early.err, early.err
 
     def all_ended() -> bool:
         status = app.cli("status", env=cluster.env, timeout=300)

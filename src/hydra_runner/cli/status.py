@@ -48,6 +48,9 @@ def status_command(sweep_dir: Optional[Path]) -> int:
                       Text(state.status.value, style=STATUS_STYLE.get(state.status.value, "")),
                       Text(state.message or ""))
     console.print(table)
-    waiting = sum(1 for state in states if state.status.value == "submitted")
-    console.print(f"{len(states)} jobs: {len(states) - waiting} ended, {waiting} still on the cluster")
+    waiting = sum(1 for state in states if state.status.value == "submitted" and state.ray_status != "gone")
+    gone = sum(1 for state in states if state.status.value == "submitted" and state.ray_status == "gone")
+    unknown = f", {gone} unknown to the cluster (restarted?)" if gone else ""
+    ended = len(states) - waiting - gone
+    console.print(f"{len(states)} jobs: {ended} ended, {waiting} still on the cluster{unknown}")
     return 0

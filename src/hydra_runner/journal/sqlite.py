@@ -293,9 +293,12 @@ class SweepJournal:
             (num, json.dumps(list(overrides)), Status.SUBMITTED.value, worker),
         )
 
-    def job_placed(self, num: int, worker: str) -> None:
+    def job_placed(self, num: int, worker: str, *, starts_now: bool = True) -> None:
         """A submitted job got its worker (it may have waited for one): it runs from now."""
-        self._db.execute("UPDATE jobs SET started=?, worker=? WHERE num=?", (time.time(), worker, num))
+        if starts_now:
+            self._db.execute("UPDATE jobs SET started=?, worker=? WHERE num=?", (time.time(), worker, num))
+        else:
+            self._db.execute("UPDATE jobs SET worker=? WHERE num=?", (worker, num))
 
     def job_finished(
         self,

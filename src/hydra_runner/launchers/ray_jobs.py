@@ -15,12 +15,13 @@ unpacked package, and the value and error still come back through the journal.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
@@ -38,7 +39,7 @@ __all__ = ["RAY_JOB_PREFIX", "RayJobState", "collect", "submit_jobs"]
 #: How the journal's ``worker`` column names a job submitted as a Ray job.
 RAY_JOB_PREFIX = "ray-job:"
 OUTCOME_MARK = "HYDRA_RUNNER_OUTCOME "
-_PAYLOAD_DIR = ".hydra-runner-submit"
+_SETUP_FILE = "setup.pkl"
 
 
 @dataclass
@@ -88,11 +89,18 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
     assert launcher.config is not None
     jobs_api = client(launcher.address)
     boot, setup = worker_setup(launcher)
+    boot = replace(boot, environ={})  # the shell's variables stay here; --forward-env names what goes
     project = Path(boot.cwd)
     sweep_id = uuid.uuid4().hex[:8]
-    payload = project / _PAYLOAD_DIR / f"{sweep_id}.pkl"
-    payload.parent.mkdir(exist_ok=True)
-    payload.write_bytes(dumps_by_value((boot, setup), script_in_workers=boot.main_file is not None))
+    # The setup travels as a package of its own (runtime_env py_modules), so the project's
+    # .gitignore, which Ray's packaging honours, cannot leave it out.
+    package = f"hydra_runner_sweep_{sweep_id}"
+    staging = Path(tempfile.mkdtemp(prefix="hydra-runner-submit-"))
+    (staging / package).mkdir(mode=0o700)
+    (staging / package / "__init__.py").touch(mode=0o600)
+    (staging / package / _SETUP_FILE).touch(mode=0o600)
+    (staging / package / _SETUP_FILE).write_bytes(
+        dumps_by_value((boot, setup), script_in_workers=boot.main_file is not None))
     task_name = str(launcher.config.hydra.job.name)
     dashboard = jobs_api.get_address()
     if launcher.journal is not None:
@@ -102,11 +110,13 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
         for num, overrides in jobs:
             composed = launcher.compose((num, overrides))
             options = task_options(composed.task_config(), task_name, launcher.task_env_key)
+            runtime_env = _runtime_env(launcher.runtime_env(), options.get("runtime_env", {}))
+            runtime_env["py_modules"] = [*runtime_env.get("py_modules", []), str(staging / package)]
             ray_job = jobs_api.submit_job(
-                entrypoint=f"python -m hydra_runner.launchers.ray_jobs {_PAYLOAD_DIR}/{payload.name} {num} "
+                entrypoint=f"python -m hydra_runner.launchers.ray_jobs {package} {num} "
                            + _quote(json.dumps(list(overrides))),
                 submission_id=f"{task_name}-{sweep_id}-{num}",
-                runtime_env=_runtime_env(launcher.runtime_env(), options.get("runtime_env", {})),
+                runtime_env=runtime_env,
                 entrypoint_num_cpus=options["num_cpus"],
                 entrypoint_num_gpus=options.get("num_gpus"),
                 entrypoint_memory=options.get("memory"),
@@ -119,9 +129,7 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
             returns.append(JobResult(overrides=list(overrides), status=JobStatus.UNKNOWN))
     finally:
         # The package was uploaded with the first job; the cluster keeps it.
-        payload.unlink()
-        with contextlib.suppress(OSError):
-            payload.parent.rmdir()  # unless another sweep is submitting from here too
+        shutil.rmtree(staging, ignore_errors=True)
     sweep_dir = launcher.journal.sweep_dir if launcher.journal is not None else Path(str(launcher.config.hydra.sweep.dir))
     launcher.job_log.info(f"{len(returns)} jobs submitted to Ray ({dashboard}) with {project} as their "
                           "working_dir; not waiting for them.")
@@ -175,14 +183,13 @@ def collect(sweep_dir: Path) -> list[RayJobState]:
                                 record.error.strip().splitlines()[-1] if record.error else None)
             try:
                 info = jobs_api.get_job_info(ray_job)
-            except Exception as e:  # the cluster was restarted, or the job deleted
-                state.ray_status, state.message = "gone", state.message or f"the cluster has no such job: {e}"
-            else:
                 state.ray_status = str(info.status)
                 if record.status is Status.SUBMITTED:
                     state.message = info.message
                     if info.status.is_terminal():
                         _record_outcome(journal, state, jobs_api.get_job_logs(ray_job), info)
+            except Exception as e:  # the cluster was restarted, or the job deleted: ask again later
+                state.ray_status, state.message = "gone", state.message or f"the cluster has no such job: {e}"
             states.append(state)
         return states
 
@@ -209,20 +216,25 @@ def _record_outcome(journal: SweepJournal, state: RayJobState, logs: str, info: 
 def _outcome_in(logs: str) -> Optional[dict[str, Any]]:
     for line in reversed(logs.splitlines()):
         if line.startswith(OUTCOME_MARK):
-            return json.loads(line[len(OUTCOME_MARK):])  # type: ignore[no-any-return]
+            try:
+                return json.loads(line[len(OUTCOME_MARK):])  # type: ignore[no-any-return]
+            except ValueError:
+                continue  # cut or interleaved with other output: an earlier one may be whole
     return None
 
 
 # -- the entrypoint, on the cluster ---------------------------------------------------------------------
 
 
-def _run_submitted(payload: str, num: int, overrides: list[str]) -> int:
+def _run_submitted(package: str, num: int, overrides: list[str]) -> int:
+    import importlib
     import pickle
 
     from hydra_runner.journal.sqlite import encode_value
     from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
 
-    boot, setup = pickle.loads(Path(payload).read_bytes())
+    setup_file = Path(importlib.import_module(package).__file__ or "").with_name(_SETUP_FILE)
+    boot, setup = pickle.loads(setup_file.read_bytes())
     apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)
     runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
     outcome = runner.run(num, overrides)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
@@ -102,11 +102,17 @@ class RayLauncher(RunnerLauncher):
             from hydra_runner.launchers.pool import worker_setup
             from hydra_runner.task_ref import dumps_by_value
 
-            self._boot, setup = worker_setup(self)
+            boot, setup = worker_setup(self)
+            self._boot = replace(boot, environ={})  # the shell's variables stay here; --forward-env names what goes
             # Put once; every task gets a reference, and each worker process unpacks it once.
             setup_bytes = dumps_by_value(setup, script_in_workers=self._boot.main_file is not None)
             self._setup_ref = ray.put((uuid.uuid4().hex, setup_bytes))
-            self._hub = _event_hub_class().remote()
+            # On this process's own node: an actor Ray placed elsewhere would die with that node
+            # and take the sweep's events (and the sweep) with it.
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+            self._hub = _event_hub_class().options(scheduling_strategy=here).remote()
             self._next_event = self._hub.next_request.remote()
         return ray
 
@@ -221,11 +227,14 @@ class RayLauncher(RunnerLauncher):
         self._hub.answer.remote(key, answer, error)
 
     def _job_placed(self, num: int, node_id: str, pid: int) -> None:
-        for job in self._running.values():
-            if job.num == num:
-                job.started = time.monotonic()
+        # The news travels through the hub and may come after the job's own end: then it
+        # still says where the job ran, but its times are already known.
+        running = [job for job in self._running.values() if job.num == num and job.started is None]
+        if running:
+            running[0].started = time.monotonic()
         if self.journal is not None:
-            self.journal.job_placed(num, f"{self._node_names.get(node_id, node_id[:8])}/{pid}")
+            worker = f"{self._node_names.get(node_id, node_id[:8])}/{pid}"
+            self.journal.job_placed(num, worker, starts_now=bool(running))
 
     def kill_running(self) -> list[Ended]:
         ray = self._ray()

@@ -30,13 +30,19 @@ class Bootstrap:
         unpacked); either way imports come from the project, then from this machine's own
         Python (``local_sys_path``), never from the parent's environment.
         """
-        project = self.cwd if os.path.isdir(self.cwd) else here
+        shared = os.path.isdir(self.cwd)
+        project = self.cwd if shared else here
         inside = [p for p in self.sys_path if p == self.cwd or p.startswith(self.cwd + os.sep)]
-        moved = [project + p[len(self.cwd):] for p in inside]
+        # The project's code, not an environment kept in it (.venv/...site-packages): that is
+        # the submitting machine's Python, not this one's.
+        code = [p for p in inside if "site-packages" not in p and "dist-packages" not in p]
+        moved = [project + p[len(self.cwd):] for p in code]
         main_file = self.main_file
         if main_file is not None and main_file.startswith(self.cwd + os.sep):
             main_file = project + main_file[len(self.cwd):]
-        elsewhere = [p for p in self.sys_path if p not in inside and os.path.exists(p)]
+        # Other source dirs of the parent (PYTHONPATH) only where the filesystem is shared.
+        elsewhere = [p for p in self.sys_path if shared and p not in inside and os.path.exists(p)
+                     and "site-packages" not in p and "dist-packages" not in p]
         return replace(self, sys_path=list(dict.fromkeys([*moved, *local_sys_path, *elsewhere])), cwd=project,
                        main_file=main_file)
 
