@@ -255,12 +255,11 @@ def _probe_path(path: Path, *, is_file: bool) -> tuple[str, Optional[str], Optio
 
 def mlflow_check(environ: Optional[Mapping[str, str]] = None, cwd: Optional[Path] = None) -> Check:
     """The tracking URI ``--mlflow`` would use, and whether it answers (a server) or can be written (a file)."""
-    from hydra_runner.journal.index import find_project_root
-    from hydra_runner.tracking.mlflow import default_tracking_uri
+    from hydra_runner.tracking.mlflow import tracking_uri
 
     environ = os.environ if environ is None else environ
     given = environ.get("MLFLOW_TRACKING_URI")
-    uri = given or default_tracking_uri(find_project_root(cwd))
+    uri = tracking_uri(start=cwd or Path.cwd(), environ=environ)
     origin = "MLFLOW_TRACKING_URI" if given else "default: SQLite at the project root"
     scheme = uri.split(":", 1)[0].lower() if "://" in uri else ""
     if scheme in ("http", "https"):
@@ -294,11 +293,6 @@ def ray_check(environ: Optional[Mapping[str, str]] = None) -> Check:
     return Check("ray", f"{version}; {where}", section="resources", facts=facts)
 
 
-def _venv_has_hydra_runner(venv: Path) -> bool:
-    # The rule `run` applies before switching to the project's interpreter (cli/_venv.py).
-    return any(venv.glob("lib/python*/site-packages/hydra_runner*")) or any(venv.glob("Lib/site-packages/hydra_runner*"))
-
-
 def venv_check(cwd: Optional[Path] = None) -> Check:
     """Which interpreter ``run`` uses here: the project's ``.venv`` when it holds hydra-runner."""
     here = (cwd or Path.cwd()).resolve()
@@ -314,7 +308,9 @@ def venv_check(cwd: Optional[Path] = None) -> Check:
         return Check("project venv", value, facts=facts)
     if Path(sys.prefix).resolve() == venv.resolve():
         return Check("project venv", f"running in {venv}", facts=facts)
-    if not _venv_has_hydra_runner(venv):
+    from hydra_runner.cli._venv import has_hydra_runner
+
+    if not has_hydra_runner(venv):
         return Check("project venv", f"{venv} has no hydra-runner", facts=facts,
                      problem=f"{venv} has no hydra-runner, so TARGET runs with {sys.executable}, not the project's Python",
                      fix=f"{python} -m pip install hydra-runner (or uv add hydra-runner)")

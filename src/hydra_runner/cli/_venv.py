@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
 from pathlib import Path
 
-__all__ = ["reexec_in_project_venv"]
+__all__ = ["has_hydra_runner", "reexec_in_project_venv"]
 
 MARKER = "HYDRA_RUNNER_IN_PROJECT_VENV"
 
 
 def _venv_python(root: Path) -> Path:
     return root / ".venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def has_hydra_runner(venv: Path) -> bool:
+    """Whether the virtualenv at ``venv`` has hydra-runner installed (POSIX or Windows layout)."""
+    return any(venv.glob("lib/python*/site-packages/hydra_runner*")) or any(venv.glob("Lib/site-packages/hydra_runner*"))
 
 
 def reexec_in_project_venv(root: Path | None = None) -> None:
@@ -29,9 +33,7 @@ def reexec_in_project_venv(root: Path | None = None) -> None:
     venv = (root / ".venv").resolve()
     if Path(sys.prefix).resolve() == venv:
         return
-    if not glob.glob(str(venv / "lib" / "python*" / "site-packages" / "hydra_runner*")) and not glob.glob(
-        str(venv / "Lib" / "site-packages" / "hydra_runner*")
-    ):
+    if not has_hydra_runner(venv):
         sys.stderr.write(
             f"note: {venv} has no hydra-runner, so TARGET runs with {sys.executable}.\n"
             f"      To use the project's environment: {python} -m pip install hydra-runner"

@@ -16,7 +16,6 @@ and single runs are recorded by this callback itself, in the job's process.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -42,11 +41,9 @@ class MlflowCallback(Callback):
         self._owns_run = False
 
     def _tracker(self, config: DictConfig) -> tracking.Tracker:
-        from hydra_runner.journal.index import find_project_root
-        from hydra_runner.tracking.mlflow import MlflowTracker, default_tracking_uri
+        from hydra_runner.tracking.mlflow import MlflowTracker, tracking_uri
 
-        uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(
-            find_project_root(Path.cwd()))
+        uri = tracking_uri(self.tracking_uri, start=Path.cwd())
         experiment = self.experiment or str(config.hydra.job.name)
         if uri.startswith("sqlite:///"):
             log.info(f"MLflow: experiment '{experiment}'; open it with: mlflow ui --backend-store-uri {uri}")

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 from hydra_runner.tracking._base import Tracker
 from hydra_runner.tracking.params import flatten_params, override_tags, param_batches, run_name
 
-__all__ = ["MlflowTracker", "default_tracking_uri"]
+__all__ = ["MlflowTracker", "default_tracking_uri", "tracking_uri"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,17 @@ _STATUS = {"succeeded": "FINISHED", "pruned": "FINISHED", "interrupted": "KILLED
 def default_tracking_uri(project_root: Path) -> str:
     """MLflow 3's own default: a SQLite store, here at the project root."""
     return f"sqlite:///{(project_root / 'mlflow.db').absolute()}"
+
+
+def tracking_uri(*given: Optional[str], start: Path, environ: Optional[Mapping[str, str]] = None) -> str:
+    """The first URI ``given``, else MLFLOW_TRACKING_URI, else the default of the project ``start`` is in."""
+    from hydra_runner.journal.index import find_project_root
+
+    environ = os.environ if environ is None else environ
+    for uri in (*given, environ.get("MLFLOW_TRACKING_URI")):
+        if uri:
+            return uri
+    return default_tracking_uri(find_project_root(start))
 
 
 class MlflowTracker(Tracker):

@@ -8,7 +8,6 @@ its overrides, value, files and status. Running it twice logs nothing the second
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -17,7 +16,6 @@ from omegaconf import OmegaConf
 
 from hydra_runner.errors import HydraRunnerError
 from hydra_runner.journal import Status, SweepJournal
-from hydra_runner.journal.index import find_project_root
 
 __all__ = ["SyncReport", "sync_sweep"]
 
@@ -35,13 +33,13 @@ class SyncReport:
 def sync_sweep(sweep_dir: Path, *, tracking_uri: Optional[str] = None, experiment: Optional[str] = None) -> SyncReport:
     from hydra_runner import tracking
     from hydra_runner.tracking.callback import end_tracked_sweep
-    from hydra_runner.tracking.mlflow import MlflowTracker, default_tracking_uri
+    from hydra_runner.tracking.mlflow import MlflowTracker
+    from hydra_runner.tracking.mlflow import tracking_uri as resolve_uri
 
     sweep_dir = sweep_dir.absolute()
     config = OmegaConf.load(sweep_dir / "multirun.yaml")
     settings = config.hydra.get("callbacks", {}).get("mlflow", {}) or {}
-    uri = (tracking_uri or settings.get("tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI")
-           or default_tracking_uri(find_project_root(sweep_dir)))
+    uri = resolve_uri(tracking_uri, settings.get("tracking_uri"), start=sweep_dir)
     name = experiment or settings.get("experiment") or str(config.hydra.job.name)
     tracker = MlflowTracker(uri, name)
     with SweepJournal.open(sweep_dir) as journal:
