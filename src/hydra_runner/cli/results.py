@@ -69,13 +69,14 @@ def results_command(
     from hydra_runner.errors import UsageError
     from hydra_runner.journal.index import resolve_sweep_dir
     from hydra_runner.journal.report import load_report, plot, write_csv, write_json
+    from hydra_runner.launchers.ray_jobs import collect
 
     if csv_path == "-" and json_path == "-":
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
     if output is not None and plot_metric is None:
         raise UsageError("--output is where --plot writes", fix="add --plot [METRIC]")
     directory = resolve_sweep_dir(sweep_dir)
-    _collect_submitted(directory)
+    collect(directory)  # jobs a cluster ran (--no-wait): their outcomes into the journal first
     report = load_report(directory)
     if sort is not None or desc:
         report = report.sorted(sort or "job", descending=desc)
@@ -132,17 +133,6 @@ def sweeps_command(limit: int) -> int:
         table.add_row(cell, _when(summary.created), str(summary.total), status)
     Console().print(table)
     return 0
-
-
-def _collect_submitted(directory: Path) -> None:
-    """Bring the outcomes of jobs that ran on a Ray cluster (``--no-wait``) into the journal."""
-    from hydra_runner.journal import SweepJournal
-    from hydra_runner.launchers.ray_jobs import collect, is_submitted_sweep
-
-    with SweepJournal.open(directory) as journal:
-        submitted = is_submitted_sweep(journal)
-    if submitted:
-        collect(directory)
 
 
 def _plot_study(sweep_dir: Path, out_dir: Path) -> None:

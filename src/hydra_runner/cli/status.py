@@ -25,16 +25,15 @@ def status_command(sweep_dir: Optional[Path]) -> int:
     from hydra_runner.errors import UsageError
     from hydra_runner.journal import SweepJournal
     from hydra_runner.journal.index import resolve_sweep_dir
-    from hydra_runner.launchers.ray_jobs import collect, is_submitted_sweep
+    from hydra_runner.launchers.ray_jobs import ADDRESS_KEY, collect
 
     directory = resolve_sweep_dir(sweep_dir)
-    with SweepJournal.open(directory) as journal:
-        submitted = is_submitted_sweep(journal)
-        address = journal.meta.get("ray_jobs_address")
-    if not submitted:
+    states = collect(directory)
+    if states is None:
         raise UsageError(f"{relative(directory)} was not submitted with --no-wait: its jobs ran here",
                          fix=f"hydra-runner results {relative(directory)}")
-    states = collect(directory)
+    with SweepJournal.open(directory) as journal:
+        address = journal.meta.get(ADDRESS_KEY)
     console = Console()
     console.print(Text(f"{relative(directory)}", style="bold").append(f"  Ray: {address}", style="dim"))
     table = Table(box=None, pad_edge=False, header_style="bold")

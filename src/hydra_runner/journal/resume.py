@@ -35,7 +35,7 @@ def resume_command(journal: SweepJournal) -> list[str]:
 def resume_sweep(sweep_dir: Optional[str] = None) -> int:
     """Run the unfinished jobs of a sweep (default: the latest); returns the command's exit code."""
     path = resolve_sweep_dir(sweep_dir).absolute()
-    _collect_submitted(path)
+    _refuse_while_on_cluster(path)
     with SweepJournal.open(path) as journal:
         if journal.is_running_elsewhere():
             raise UsageError(f"the sweep in {path} is still running in another process", fix="wait for it to end")
@@ -46,16 +46,12 @@ def resume_sweep(sweep_dir: Optional[str] = None) -> int:
     return subprocess.call(command, cwd=cwd, env=env)
 
 
-def _collect_submitted(path: Path) -> None:
+def _refuse_while_on_cluster(path: Path) -> None:
     """A sweep handed to a cluster (--no-wait) resumes only once none of its jobs is still there."""
-    from hydra_runner.launchers.ray_jobs import collect, is_submitted_sweep
+    from hydra_runner.launchers.ray_jobs import collect
     from hydra_runner.journal.sqlite import Status
 
-    with SweepJournal.open(path) as journal:
-        submitted = is_submitted_sweep(journal)
-    if not submitted:
-        return
-    waiting = [state.num for state in collect(path) if state.status is Status.SUBMITTED]
+    waiting = [state.num for state in collect(path) or () if state.status is Status.SUBMITTED]
     if waiting:
         jobs = ", ".join(f"#{num}" for num in waiting)
         raise UsageError(f"jobs {jobs} of this sweep are still on the Ray cluster (or it cannot say how they ended)",

@@ -34,11 +34,13 @@ if TYPE_CHECKING:
     from hydra_runner.launchers._base import JobSpec
     from hydra_runner.launchers.ray_tasks import RayLauncher
 
-__all__ = ["RAY_JOB_PREFIX", "RayJobState", "collect", "submit_jobs"]
+__all__ = ["ADDRESS_KEY", "RAY_JOB_PREFIX", "RayJobState", "collect", "submit_jobs"]
 
 #: How the journal's ``worker`` column names a job submitted as a Ray job.
 RAY_JOB_PREFIX = "ray-job:"
 OUTCOME_MARK = "HYDRA_RUNNER_OUTCOME "
+#: The journal's record of where a --no-wait sweep's jobs went (the cluster's job API).
+ADDRESS_KEY = "ray_jobs_address"
 _SETUP_FILE = "setup.pkl"
 
 
@@ -104,7 +106,7 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
     task_name = str(launcher.config.hydra.job.name)
     dashboard = jobs_api.get_address()
     if launcher.journal is not None:
-        launcher.journal.set_meta("ray_jobs_address", dashboard)
+        launcher.journal.set_meta(ADDRESS_KEY, dashboard)
     returns: list[JobReturn] = []
     try:
         for num, overrides in jobs:
@@ -166,14 +168,16 @@ def _shown(path: Path) -> str:
 # -- collecting ------------------------------------------------------------------------------------------
 
 
-def is_submitted_sweep(journal: SweepJournal) -> bool:
-    return "ray_jobs_address" in journal.meta
+def collect(sweep_dir: Path) -> Optional[list[RayJobState]]:
+    """Every submitted job's state on the cluster; finished ones are written into the journal.
 
-
-def collect(sweep_dir: Path) -> list[RayJobState]:
-    """Every submitted job's state on the cluster; finished ones are written into the journal."""
+    None for a sweep whose jobs were not submitted with --no-wait (they ran where it ran).
+    """
     with SweepJournal.open(sweep_dir) as journal:
-        jobs_api = client(journal.meta.get("ray_jobs_address"))
+        address = journal.meta.get(ADDRESS_KEY)
+        if address is None:
+            return None
+        jobs_api = client(address)
         states = []
         for record in journal.jobs():
             if not (record.worker or "").startswith(RAY_JOB_PREFIX):
