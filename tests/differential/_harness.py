@@ -12,6 +12,8 @@ harness itself without needing hydra-runner).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import difflib
 import json
 import os
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from hydra_runner.journal import JOURNAL_FILE
+from hydra_runner.launchers.pool._worker import CONSOLE_LOG
 
 TIMEOUT = 120
 SELF_CHECK = os.environ.get("DIFF_SELF_CHECK", "") not in ("", "0", "false", "no")
@@ -173,6 +176,8 @@ class Case:
     #: Texts (e.g. warnings) plain Hydra prints to stderr that hydra-runner
     #: must print too.
     shared_stderr: Sequence[str] = ()
+    #: Flags given to hydra-runner only (``-j 2``: the same sweep on the process pool).
+    runner_flags: Sequence[str] = ()
 
     def __str__(self) -> str:  # pragma: no cover - used in ids
         return self.id
@@ -290,6 +295,7 @@ def runner_argv(case: Case) -> list[str]:
         "multirun" if case.multirun else "run",
         case.app.filename,
         *case.flags,
+        *case.runner_flags,
         *case.overrides,
     ]
 
@@ -392,6 +398,8 @@ class Project:
                 continue  # tool-private caches at the project top level
             if os.path.basename(rel).startswith(JOURNAL_FILE):
                 continue  # hydra-runner's sweep journal (and its WAL files), an addition of its own
+            if tool != "hydra" and case.runner_flags and os.path.basename(rel) == CONSOLE_LOG:
+                continue  # a pool worker's copy of the job's output, another addition
             content = None
             if rel.endswith(_CONTENT_SUFFIXES):
                 content = normalise((self.root / rel).read_text(errors="replace"), self.root)
@@ -427,9 +435,50 @@ def _diff(label: str, ref: object, got: object, limit: int = 60) -> str:
     return f"--- {label} differs:\n" + "\n".join(lines)
 
 
+_LAUNCHER_OVERRIDES = ("hydra/launcher=", "hydra.launcher.")
+
+
+def _without_launcher_choice(choices: dict, overrides: list) -> None:
+    choices.pop("hydra/launcher", None)
+    overrides[:] = [line for line in overrides if not line.startswith(_LAUNCHER_OVERRIDES)]
+
+
+def _yaml_without_launcher(text: str | None) -> str | None:
+    import yaml
+
+    doc = yaml.safe_load(text) if text else None
+    hydra = doc.get("hydra") if isinstance(doc, dict) else None
+    if not isinstance(hydra, dict):
+        return text
+    hydra.pop("launcher", None)
+    _without_launcher_choice(hydra["runtime"]["choices"], hydra["overrides"]["hydra"])
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def without_launcher(obs: Observation) -> Observation:
+    """``obs`` with the launcher's settings and choice taken out of every job's hydra config.
+
+    A sweep run with ``-j`` on the pool differs from Hydra's on the launcher by design and
+    must agree on everything else; its jobs print to their ``console.log``, not to stdout.
+    """
+    records = copy.deepcopy(obs.records)
+    for rec in records:
+        _without_launcher_choice(rec["choices"], rec["overrides"]["hydra"])
+    files = {rel: _yaml_without_launcher(text) if rel.endswith(".yaml") else text for rel, text in obs.files.items()}
+    markers = list(obs.markers)
+    if obs.tool != "hydra":
+        for log in sorted(obs.root.rglob(CONSOLE_LOG)):
+            markers += [normalise(line[len(MARKER):], obs.root)
+                        for line in log.read_text().splitlines() if line.startswith(MARKER)]
+        markers.sort()
+    return dataclasses.replace(obs, records=records, files=files, markers=markers)
+
+
 def compare(case: Case, ref: Observation, got: Observation) -> list[str]:
     """Return a list of human readable problems (empty when equivalent)."""
     problems: list[str] = []
+    if case.runner_flags:
+        ref, got = without_launcher(ref), without_launcher(got)
     expected_ok = case.expect == OK
     if (ref.rc == 0) != expected_ok:
         problems.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ._harness import TASK_ERROR, App, Case, check
 from ._projects import tree
 
@@ -108,6 +110,12 @@ CASES = [
     ),
 ]
 
+
+# The same sweeps on the process pool: its workers compose jobs from templates the parent
+# sends. Not the one where Hydra stops at a failed batch: the pool isolates failures and runs
+# the later batches too, by design.
+CASES += [dataclasses.replace(case, id=f"{case.id}-pool", runner_flags=("-j", "2"))
+          for case in list(CASES) if case.id != "task_raises_batch_size_one"]
 
 
 def test_sweeps(case, project):
