@@ -94,3 +94,22 @@ def test_loader_pickles_without_caches(conf: str) -> None:
     caching.compose_run("config", ["lr=3"])
     clone = pickle.loads(pickle.dumps(caching))
     assert clone._templates == {} and clone.compose_run("config", ["lr=4"]).task_config().lr == 4
+
+
+def test_an_adopted_template_serves_jobs_without_composing_them_again(conf: str) -> None:
+    import pickle
+
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", ["hydra.mode=MULTIRUN"], RunMode.MULTIRUN)
+    expected = plain.load_sweep_config(master, ["lr=0.5", "db=pg"])
+    sent = caching.compose_job(master, ["lr=0.9", "db=pg"], job_num=1)
+    sent.set_output_dir("/tmp/out/1")  # the sender's shared hydra node now holds job 1's fields
+    receiver = pickle.loads(pickle.dumps(caching))
+    receiver.prepare_for(master)  # what a worker builds while it waits: the repository, no template
+    receiver.adopt_template(pickle.loads(pickle.dumps(sent.template)))
+    # Composing now would read these; a job of the adopted template does not.
+    for name in ("pg", "mysql"):
+        (Path(conf) / "db" / f"{name}.yaml").write_text(f"driver: {name}\nport: 1\n")
+    got = receiver.load_sweep_config(master, ["lr=0.5", "db=pg"])
+    assert OmegaConf.to_yaml(got) == OmegaConf.to_yaml(expected)
+    assert receiver.load_sweep_config(master, ["lr=0.5", "db=mysql"]).db.port == 1  # another template: composed

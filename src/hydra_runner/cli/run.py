@@ -84,15 +84,15 @@ def _execute(
         raise UsageError("--resolve only makes sense with --cfg", fix="add --cfg job (or hydra, all)")
     if package is not None and cfg_type is None:
         raise UsageError("--package only makes sense with --cfg", fix="add --cfg job")
-    app = load_app(
-        target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
-    )
     mlflow_args = mlflow_overrides(launcher_options.pop("mlflow", False), launcher_options.pop("mlflow_experiment", None),
                                    launcher_options.pop("mlflow_uri", None))
     pool_args = pool_overrides(multirun=multirun, **launcher_options)
     args = list(overrides) + pool_args + mlflow_args
     if pool_args and pool_args[0] == "hydra/launcher=runner_pool" and cfg_type is None and info is None and not dry_run:
-        _prestart_workers(**launcher_options)
+        _prestart_workers(**launcher_options)  # before the task is imported: see prestart
+    app = load_app(
+        target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
+    )
     if cfg_type is not None:
         app.show_cfg(args, cfg_type, package, resolve)
         return 0
@@ -166,7 +166,7 @@ def _prestart_workers(
     Only a guess from the flags (the config may change the pool): a pool that needs other
     slots starts its own workers and these are discarded.
     """
-    from hydra_runner.launchers.pool._pool import prestart
+    from hydra_runner.launchers.pool._processes import prestart
     from hydra_runner.launchers.pool._slots import machine_slots
 
     prestart(machine_slots(n_jobs or "auto", gpus=gpus, gpus_per_job=gpus_per_job or 0, cpus_per_job=cpus_per_job or 1))

@@ -10,6 +10,7 @@ that must outlive the job (``JobReturn.hydra_cfg``, callbacks' configs) gets a r
 from __future__ import annotations
 
 import copy
+import pickle
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -69,14 +70,34 @@ class _LoggingPlan:
 class JobTemplate:
     """One composed config (``hydra`` node included) that many jobs start from."""
 
-    def __init__(self, composed: DictConfig) -> None:
-        self.hydra: DictConfig = composed.hydra
-        self.user: DictConfig = _compat.deepcopy_without(composed, "hydra")
+    def __init__(self, composed: DictConfig, key: Any = None) -> None:
+        #: What the loader that composed it files it under (see CachingConfigLoader.adopt_template).
+        self.key = key
+        self._set_parts(composed.hydra, _compat.deepcopy_without(composed, "hydra"))
+
+    def _set_parts(self, hydra: DictConfig, user: DictConfig) -> None:
+        self.hydra: DictConfig = hydra
+        self.user: DictConfig = user
         # What HydraConfig holds while a job of this template runs (see HydraConfig.set_config).
         self.hydra_root: DictConfig = _compat.root_sharing(self.hydra)
         self._active: Optional[JobFields] = None
         self._yaml: Optional[_HydraYaml] = None
         self.logging_plan = _LoggingPlan(self.hydra.job_logging)
+
+    # A template is sent to pool workers so that they need not compose it again. The shared
+    # hydra node goes without its current parent (the config of the job that last used it).
+    def __getstate__(self) -> dict[str, Any]:
+        parent = self.hydra._get_parent()
+        self.hydra._set_parent(None)
+        try:
+            hydra = pickle.dumps(self.hydra)
+        finally:
+            self.hydra._set_parent(parent)
+        return {"key": self.key, "hydra": hydra, "user": self.user}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.key = state["key"]
+        self._set_parts(pickle.loads(state["hydra"]), state["user"])
 
     def new_full_config(self) -> DictConfig:
         """A job's full config: a copy of the user's part sharing this ``hydra`` node."""

@@ -193,9 +193,20 @@ class CachingConfigLoader(ConfigLoaderImpl):
         job = self.compose_job(master_config, sweep_overrides)
         self._validated[self._validation_key(master_config, sweep_overrides)] = job
 
-    def discard_validated(self, master_config: DictConfig, sweep_overrides: Sequence[str]) -> None:
-        """Drop the job composed to validate ``sweep_overrides`` (it runs elsewhere)."""
-        self._validated.pop(self._validation_key(master_config, sweep_overrides), None)
+    def take_validated(self, master_config: DictConfig, sweep_overrides: Sequence[str]) -> Optional[ComposedJob]:
+        """The job composed to validate ``sweep_overrides``, no longer kept (it runs elsewhere)."""
+        return self._validated.pop(self._validation_key(master_config, sweep_overrides), None)
+
+    def prepare_for(self, master_config: DictConfig) -> None:
+        """Build the config repository that jobs of ``master_config`` without hydra overrides use."""
+        hydra_lines, config_name = self._master_facts(master_config)
+        self._repo(config_name, hydra_lines)
+
+    def adopt_template(self, template: JobTemplate) -> None:
+        """Use ``template``, composed by another loader with the same configs, instead of composing it."""
+        if template.key not in self._templates and len(self._templates) >= self._max_templates:
+            self._templates.pop(next(iter(self._templates)))
+        self._templates[template.key] = template
 
     def forget_validated(self) -> None:
         """Drop jobs composed for validation that no launcher asked for (skipped or never run)."""
@@ -273,8 +284,6 @@ class CachingConfigLoader(ConfigLoaderImpl):
                 overrides=hydra_lines + structural_lines,
                 run_mode=RunMode.RUN,
             )
-            if len(self._templates) >= self._max_templates:
-                self._templates.pop(next(iter(self._templates)))
-            template = JobTemplate(cfg)
-            self._templates[key] = template
+            template = JobTemplate(cfg, key)
+            self.adopt_template(template)
         return template

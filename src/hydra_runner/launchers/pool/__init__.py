@@ -21,12 +21,12 @@ from omegaconf import DictConfig
 
 from hydra_runner.launchers._base import JobSpec, RunnerLauncher
 from hydra_runner.launchers._schedule import Ended, ended_job, launch_scheduled
-from hydra_runner.task_ref import TaskRef
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
 from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot, machine_slots
 from hydra_runner.launchers.pool._worker import CONSOLE_LOG
 from hydra_runner.results import JobResult
+from hydra_runner.task_ref import TaskRef
 
 __all__ = ["ProcessPoolLauncher", "worker_setup"]
 
@@ -121,9 +121,10 @@ class ProcessPoolLauncher(RunnerLauncher):
         num, overrides = job
         worker = self._workers().idle()[0]
         self.record_start(job, worker=worker.name, slot=worker.slot.label)
-        # The worker composes the job itself: the parent's validated copy can go.
-        self.loader.discard_validated(self.config, list(overrides))
-        self._workers().submit(worker, num, list(overrides))
+        # The worker composes the job itself: the parent's validated copy can go, once its
+        # template is sent along (the worker then need not compose that again).
+        validated = self.loader.take_validated(self.config, list(overrides))
+        self._workers().submit(worker, num, list(overrides), None if validated is None else validated.template)
 
     def poll(self, timeout: float) -> list[Ended]:
         pool = self._workers()

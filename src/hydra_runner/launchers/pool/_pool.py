@@ -12,21 +12,20 @@ import atexit
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Optional, Sequence
 
+from hydra_runner.composition.job import JobTemplate
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status
+from hydra_runner.launchers.pool._processes import Handle, start_worker
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot
 from hydra_runner.task_ref import dumps_by_value
 
 __all__ = ["Finished", "PoolError", "WorkerPool"]
-
-_WORKER_CODE = "from hydra_runner.launchers.pool._worker import main; main()"
 
 
 class PoolError(RuntimeError):
@@ -55,72 +54,14 @@ class Finished:
 @dataclass
 class _Worker:
     slot: Slot
-    proc: subprocess.Popen[bytes]
+    proc: Handle
     inbox: Connection  # the parent reads
     outbox: Connection  # the parent writes
     ready: bool = False
     job: Optional[Running] = None
     name: str = field(default="")
+    templates: set[Any] = field(default_factory=set)  # keys of the templates sent to it
 
-
-@dataclass
-class _Process:
-    """A worker process that has not been given its task yet."""
-
-    slot: Slot
-    cwd: str
-    proc: subprocess.Popen[bytes]
-    inbox: Connection  # the parent reads
-    outbox: Connection  # the parent writes
-
-    @classmethod
-    def spawn(cls, slot: Slot, cwd: str) -> _Process:
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_CODE, str(to_worker_r), str(from_worker_w)],
-            pass_fds=(to_worker_r, from_worker_w),
-            env=dict(os.environ, **slot.environment()),
-            cwd=cwd,
-            # Its own session: Ctrl-C in the terminal reaches the parent only, and a job's
-            # timeout kills the worker's whole process group (the job's children too).
-            start_new_session=True,
-        )
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        return cls(slot, cwd, proc, Connection(from_worker_r, writable=False), Connection(to_worker_w, readable=False))
-
-
-# Workers started before their pool exists (see prestart), by slot.
-_prestarted: list[_Process] = []
-
-
-def prestart(slots: Sequence[Slot]) -> None:
-    """Start worker processes for ``slots`` now; a pool started later in this process adopts them.
-
-    A worker spends most of its start-up importing Hydra: begun when the command line is
-    read, that overlaps the parent's own start-up and composition instead of following it.
-    """
-    cwd = os.getcwd()
-    _prestarted.extend(_Process.spawn(slot, cwd) for slot in slots)
-    atexit.register(_discard_prestarted)
-
-
-def _take_prestarted(slot: Slot, cwd: str) -> Optional[_Process]:
-    for process in _prestarted:
-        if process.slot == slot and process.cwd == cwd and process.proc.poll() is None:
-            _prestarted.remove(process)
-            return process
-    return None
-
-
-def _discard_prestarted() -> None:
-    while _prestarted:
-        process = _prestarted.pop()
-        process.proc.kill()  # it holds no job: nothing to lose
-        process.proc.wait()
-        process.outbox.close()
-        process.inbox.close()
 
 
 class WorkerPool:
@@ -137,6 +78,7 @@ class WorkerPool:
         #: Answers a running job's event (job number, kind, payload); the answer goes back to it.
         self.on_event = on_event
         self.workers: list[_Worker] = []
+        self.template_bytes: dict[Any, Optional[bytes]] = {}
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -149,7 +91,7 @@ class WorkerPool:
             self._feed(worker)
 
     def _spawn(self, slot: Slot) -> _Worker:
-        process = _take_prestarted(slot, self.bootstrap.cwd) or _Process.spawn(slot, self.bootstrap.cwd)
+        process = start_worker(slot, self.bootstrap.cwd)
         return _Worker(
             slot=slot,
             proc=process.proc,
@@ -191,10 +133,24 @@ class WorkerPool:
     def running(self) -> list[Running]:
         return [w.job for w in self.workers if w.job is not None]
 
-    def submit(self, worker: _Worker, num: int, overrides: list[str]) -> None:
+    def submit(self, worker: _Worker, num: int, overrides: list[str], template: Optional[JobTemplate] = None) -> None:
+        """Start a job on ``worker``; ``template``, the parent's composition of it, spares the worker composing it."""
         assert worker.ready and worker.job is None
         worker.job = Running(num=num, overrides=list(overrides), started=time.monotonic())
-        worker.outbox.send(("job", num, list(overrides)))
+        shipped = None
+        if template is not None and template.key not in worker.templates:
+            shipped = self._template_bytes(template)
+            worker.templates.add(template.key)
+        worker.outbox.send(("job", num, list(overrides), shipped))
+
+    def _template_bytes(self, template: JobTemplate) -> Optional[bytes]:
+        if template.key not in self.template_bytes:
+            try:
+                data: Optional[bytes] = dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
+            except Exception:  # what it holds does not pickle: the worker composes it
+                data = None
+            self.template_bytes[template.key] = data
+        return self.template_bytes[template.key]
 
     def poll(self, timeout: float) -> list[Finished]:
         """Wait up to ``timeout`` seconds for something to happen; return the jobs that ended."""
@@ -296,7 +252,10 @@ class WorkerPool:
     def _kill(worker: _Worker) -> None:
         try:
             os.killpg(worker.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        except ProcessLookupError:
+            # No such group yet: a forked worker that has not reached its setsid, alone so far.
+            worker.proc.kill()
+        except PermissionError:
             pass
 
     @staticmethod

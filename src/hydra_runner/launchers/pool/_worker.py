@@ -144,6 +144,21 @@ class JobRunner:
 
         return capture
 
+    def prepare(self) -> None:
+        """Build what the first job would build (the config repository) while waiting for it."""
+        with contextlib.suppress(Exception):
+            self.loader.prepare_for(self.config)
+
+    def adopt_template(self, data: bytes) -> None:
+        """Take a template the parent composed (pickled); one that does not load is composed here instead."""
+        import pickle
+
+        try:
+            template = pickle.loads(data)
+        except Exception:
+            return
+        self.loader.adopt_template(template)
+
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
 
@@ -202,16 +217,34 @@ def _add_missing_resolvers(resolvers: dict[str, bytes]) -> None:
             BaseContainer._resolvers[name] = pickle.loads(data)
 
 
+def warm_up_parsers() -> None:
+    """Import what every job needs, and run the override and interpolation parsers once.
+
+    The parsers (ANTLR) build their decision tables on first use, a cost each process pays
+    once, on its first job unless paid here. A parent that forks workers calls this first.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    import hydra_runner.composition.loader  # noqa: F401
+    import hydra_runner.launchers._run_job  # noqa: F401
+
+    with contextlib.suppress(Exception):
+        OverridesParser.create().parse_overrides(
+            ["a=1", "+b.c=x_y", "++d=[1,2]", "e=interval(0,1)", "f/g@h=choice(i,j)", "~k", "l=${m}"])
+        cfg = OmegaConf.create({"a": {"b": "1-2_3"}, "c": "${a.b}", "d": "x/${a.b}/${oc.env:HYDRA_RUNNER_UNSET,'%Y-%m'}",
+                                "e": "${oc.select:a.b, [1, {f: 2.5}]}"})
+        OmegaConf.to_container(cfg, resolve=True)
+
+
 def _warm_up() -> None:
-    """Import what every job needs while the parent is still composing the sweep.
+    """What every job needs, done while the parent is still composing the sweep.
 
     Not the task: it is imported after the bootstrap sets sys.path (and the devices are set).
     """
     from hydra.core.plugins import Plugins
 
-    import hydra_runner.composition.loader  # noqa: F401
-    import hydra_runner.launchers._run_job  # noqa: F401
-
+    warm_up_parsers()
     Plugins.instance()
 
 
@@ -235,11 +268,17 @@ def apply_bootstrap(boot: Bootstrap, *, environ: bool = True) -> None:
 
 
 def main() -> None:
+    """A spawned worker: ``python -c`` with the two pipe ends as arguments."""
+    serve(int(sys.argv[1]), int(sys.argv[2]))
+
+
+def serve(inbox_fd: int, outbox_fd: int) -> None:
+    """Boot from the parent's bootstrap and setup, then run jobs until told to stop."""
     _die_with_parent()
     # Ctrl-C is the parent's to handle: it decides whether running jobs finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    inbox = Connection(int(sys.argv[1]), writable=False)
-    outbox = Connection(int(sys.argv[2]), readable=False)
+    inbox = Connection(inbox_fd, writable=False)
+    outbox = Connection(outbox_fd, readable=False)
     _warm_up()
     try:
         boot: Bootstrap = inbox.recv()
@@ -262,6 +301,7 @@ def main() -> None:
         outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback, missing_from_main(e)))
         return
     outbox.send(("ready", os.getpid()))
+    worker.prepare()
     while True:
         try:
             message = inbox.recv()
@@ -270,7 +310,9 @@ def main() -> None:
         if message[0] == "stop":
             outbox.close()
             os._exit(0)  # nothing left that the OS does not clean up; interpreter teardown is slow
-        _, num, overrides = message
+        _, num, overrides, template = message
+        if template is not None:
+            worker.adopt_template(template)
         outcome = worker.run(num, overrides)
         try:
             outbox.send(("done", outcome))
