@@ -135,10 +135,12 @@ def study_storage(storage: Any, sweep_dir: Path, *, fresh: bool) -> Any:
     from optuna.storages.journal import JournalFileBackend
 
     if storage is None:
+        from hydra_runner.sweepers._study_file import SweepStudyFile
+
         path = sweep_dir / STUDY_FILE
         if path.exists() and fresh:
             path.unlink()
-        return JournalStorage(JournalFileBackend(str(path)))
+        return JournalStorage(SweepStudyFile(str(path)))
     if isinstance(storage, str) and "://" not in storage:
         return JournalStorage(JournalFileBackend(storage))  # a file path: an Optuna journal file
     return storage
