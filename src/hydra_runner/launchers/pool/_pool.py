@@ -78,7 +78,6 @@ class WorkerPool:
         #: Answers a running job's event (job number, kind, payload); the answer goes back to it.
         self.on_event = on_event
         self.workers: list[_Worker] = []
-        self.template_bytes: dict[Any, Optional[bytes]] = {}
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -139,18 +138,12 @@ class WorkerPool:
         worker.job = Running(num=num, overrides=list(overrides), started=time.monotonic())
         shipped = None
         if template is not None and template.key not in worker.templates:
-            shipped = self._template_bytes(template)
             worker.templates.add(template.key)
-        worker.outbox.send(("job", num, list(overrides), shipped))
-
-    def _template_bytes(self, template: JobTemplate) -> Optional[bytes]:
-        if template.key not in self.template_bytes:
             try:
-                data: Optional[bytes] = dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
+                shipped = dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
             except Exception:  # what it holds does not pickle: the worker composes it
-                data = None
-            self.template_bytes[template.key] = data
-        return self.template_bytes[template.key]
+                pass
+        worker.outbox.send(("job", num, list(overrides), shipped))
 
     def poll(self, timeout: float) -> list[Finished]:
         """Wait up to ``timeout`` seconds for something to happen; return the jobs that ended."""
