@@ -85,7 +85,11 @@ def spin(n):
 '''
 
 CONFIG = "x: 0\niters: 0\n"
+SPIN_LOG_ENV = "BENCH_POOL_SPIN_LOG"
 APP = f'''\
+import os
+import time
+
 import hydra
 from omegaconf import DictConfig
 
@@ -94,7 +98,12 @@ from omegaconf import DictConfig
 
 @hydra.main(version_base=None, config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> int:
+    start = time.process_time()
     spin(int(cfg.iters))
+    log = os.environ.get("{SPIN_LOG_ENV}")
+    if log:  # the CPU seconds of this job's spin, one line, appended at once
+        with open(log, "a") as f:
+            f.write(f"{{time.process_time() - start!r}}\\n")
     return cfg.x
 
 
@@ -151,13 +160,13 @@ def timed(cmd: Sequence[str], cwd: Path, env: Mapping[str, str]) -> Timing:
 
 
 def interleaved(cmds: Mapping[str, Sequence[str]], cwd: Path, env: Mapping[str, str], runs: int,
-                label: str) -> dict[str, Timing]:
+                label: str, extra_env: Optional[Mapping[str, Mapping[str, str]]] = None) -> dict[str, Timing]:
     """Median timing of each command over ``runs`` rounds, each round running every command once."""
     times: dict[str, list[Timing]] = {key: [] for key in cmds}
     for i in range(max(1, runs)):
         for key, cmd in cmds.items():
             progress(f"{label}: {NAMES.get(key, key)}, run {i + 1}/{runs}")
-            times[key].append(timed(cmd, cwd, env))
+            times[key].append(timed(cmd, cwd, {**env, **(extra_env or {}).get(key, {})}))
     return {key: Timing.median(values) for key, values in times.items()}
 
 
@@ -252,6 +261,8 @@ def measure_memory(cmd: Sequence[str], cwd: Path, env: Mapping[str, str], jobs: 
 class Results:
     job_iters: int
     job_seconds: float
+    runner_spin: float  # mean CPU seconds of a job's spin in hydra-runner's sweeps (two at a time)
+    plain_run: float  # wall time of one plain `python app.py` run
     cpu: dict[str, Timing]
     one: dict[str, float]
     many: dict[str, float]
@@ -303,7 +314,11 @@ def run_benchmarks(tools: Tools, project: Path, args: argparse.Namespace, with_j
 
     n = args.cpu_jobs
     cpu_cmds = note(sweep_commands(tools, [PLAIN, *joblib, RUNNER], f"x=range(0,{n})", f"iters={iters}"))
-    cpu = interleaved(cpu_cmds, project, env, runs, f"(a) {n} CPU-bound jobs")
+    spin_log = project / "runner-spins.log"
+    cpu = interleaved(cpu_cmds, project, env, runs, f"(a) {n} CPU-bound jobs", {RUNNER: {SPIN_LOG_ENV: str(spin_log)}})
+    runner_spin = statistics.mean(float(line) for line in spin_log.read_text().split())
+    plain_run = interleaved({"plain run": note({"run": tools.plain("app.py")})["run"]}, project, env, short_runs,
+                            "(a) floor: one plain run")["plain run"]
 
     pool = [*joblib, RUNNER]
     one_t = interleaved(note(sweep_commands(tools, pool, "x=0")), project, env, short_runs, "(b) 1 trivial job")
@@ -322,7 +337,7 @@ def run_benchmarks(tools: Tools, project: Path, args: argparse.Namespace, with_j
     clean_outputs(project)
 
     return Results(
-        job_iters=iters, job_seconds=job_seconds, cpu=cpu,
+        job_iters=iters, job_seconds=job_seconds, runner_spin=runner_spin, plain_run=plain_run.wall, cpu=cpu,
         one={tool: t.wall for tool, t in one_t.items()},
         many={tool: Timing.median(ts).wall for tool, ts in many_t.items()},
         many_jobs={tool: many_jobs[tool] for tool in pool},
@@ -361,6 +376,9 @@ def table_cpu(res: Results, args: argparse.Namespace) -> tuple[str, float]:
         vs_runner = "—" if tool == RUNNER else _ratio(runner, t.wall)
         rows.append([NAMES[tool], fmt_seconds(t.wall), f"{t.wall / limit:.2f}x", goal, met, vs_runner,
                      fmt_seconds(t.cpu), others])
+    floor = res.plain_run + args.cpu_jobs * res.runner_spin / WORKERS
+    rows.append([f"floor: one plain run + the jobs {WORKERS} at a time", fmt_seconds(floor), f"{floor / limit:.2f}x",
+                 "—", "—", _ratio(runner, floor), "—", "—"])
     headers = ["Tool", "Wall time", f"vs limit ({fmt_seconds(limit)})", "Goal", "Met",
                "hydra-runner vs this", "CPU time", "Other load (cores)"]
     return markdown_table(headers, rows), limit
@@ -425,6 +443,11 @@ def report(tools: Tools, res: Results, args: argparse.Namespace, with_joblib: bo
         f"Each job spins `spin({res.job_iters})`, calibrated once at start to {res.job_seconds:.3f} s of CPU "
         f"(`time.process_time`, median of 3, in a separate process); physical limit = {args.cpu_jobs} x "
         f"{res.job_seconds:.3f} s / {WORKERS} workers = {fmt_seconds(limit)}.",
+        f"Floor: what no launcher can beat with these jobs. A plain single run of the app (`python app.py`, "
+        f"{fmt_seconds(res.plain_run)}, median of {res.short_runs}: the interpreter, Hydra and one composition) "
+        f"plus the CPU time of the jobs' spins as they ran in hydra-runner's sweeps, {WORKERS} at a time, / "
+        f"{WORKERS} workers: each job wrote its `time.process_time()` around `spin`, {res.runner_spin:.3f} s "
+        f"on average, {res.runner_spin / res.job_seconds:.2f}x the calibrated time.",
         f"Wall times are medians of {res.runs} interleaved run(s). CPU time: user + system time of the "
         "command and the processes it waited for (`getrusage(RUSAGE_CHILDREN)`; workers nobody waits "
         "for are missed). Other load: mean number of cores busy with anything else during the run "
