@@ -76,6 +76,10 @@ class JobTemplate:
         self._set_parts(composed.hydra, _compat.deepcopy_without(composed, "hydra"))
 
     def _set_parts(self, hydra: DictConfig, user: DictConfig) -> None:
+        # Read-only for good, as HydraConfig's copy is while a job runs: the per-job fields are
+        # written child by child (see activate). Toggling the flag on the whole node per job
+        # would invalidate OmegaConf's flag cache of its every descendant, twice a job.
+        OmegaConf.set_readonly(hydra, True)
         self.hydra: DictConfig = hydra
         self.user: DictConfig = user
         # What HydraConfig holds while a job of this template runs (see HydraConfig.set_config).
@@ -223,4 +227,6 @@ class ComposedJob:
     def materialize_full_config(self) -> DictConfig:
         """A standalone copy of the job's full config, as ``load_sweep_config`` returns it."""
         self.activate()
-        return copy.deepcopy(self.full)
+        full = copy.deepcopy(self.full)
+        OmegaConf.set_readonly(full.hydra, None)  # as Hydra composes it: writable (BasicLauncher sets job.num)
+        return full

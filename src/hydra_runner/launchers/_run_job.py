@@ -77,7 +77,6 @@ def run_composed_job(
     orig_hydra_cfg = hydra_config.cfg
 
     job.activate()
-    OmegaConf.set_readonly(hydra_node, True)
     hydra_config.cfg = template.hydra_root  # type: ignore[assignment]
     output_dir = str(OmegaConf.select(job.full, job_dir_key))
     if job_subdir_key is not None:
@@ -133,7 +132,6 @@ def run_composed_job(
         return ret
     finally:
         stack.close()
-        OmegaConf.set_readonly(hydra_node, False)
         hydra_config.cfg = orig_hydra_cfg
         if chdir:
             os.chdir(old_cwd)
