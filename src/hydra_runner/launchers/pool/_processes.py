@@ -21,7 +21,7 @@ import time
 import types
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 from hydra_runner.launchers.pool._slots import Slot
 
@@ -87,20 +87,18 @@ class WorkerProcess:
 
     @classmethod
     def spawn(cls, slot: Slot, cwd: str) -> WorkerProcess:
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_CODE, str(to_worker_r), str(from_worker_w)],
-            pass_fds=(to_worker_r, from_worker_w),
-            env=dict(os.environ, **slot.environment()),
-            cwd=cwd,
-            # Its own session: Ctrl-C in the terminal reaches the parent only, and a job's
-            # timeout kills the worker's whole process group (the job's children too).
-            start_new_session=True,
-        )
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        return cls(slot, cwd, proc, Connection(from_worker_r, writable=False), Connection(to_worker_w, readable=False))
+        def launch(inbox: int, outbox: int, parent_ends: tuple[int, int]) -> Handle:
+            return subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE, str(inbox), str(outbox)],
+                pass_fds=(inbox, outbox),
+                env=dict(os.environ, **slot.environment()),
+                cwd=cwd,
+                # Its own session: Ctrl-C in the terminal reaches the parent only, and a job's
+                # timeout kills the worker's whole process group (the job's children too).
+                start_new_session=True,
+            )
+
+        return cls._start(slot, cwd, launch)
 
     @classmethod
     def fork(cls, slot: Slot, cwd: str) -> WorkerProcess:
@@ -110,17 +108,25 @@ class WorkerProcess:
         :func:`prestart`): the child then holds nothing but imported modules, and imports the
         task itself after its devices are set, as a spawned worker does.
         """
+        def launch(inbox: int, outbox: int, parent_ends: tuple[int, int]) -> Handle:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                _become_worker(slot, cwd, keep=(inbox, outbox), drop=parent_ends)
+            return _ForkedChild(pid)
+
+        return cls._start(slot, cwd, launch)
+
+    @classmethod
+    def _start(cls, slot: Slot, cwd: str, launch: Callable[[int, int, tuple[int, int]], Handle]) -> WorkerProcess:
+        """Two pipes, the worker started with its ends (``launch``), and this process's ends kept."""
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _become_worker(slot, cwd, keep=(to_worker_r, from_worker_w), drop=(to_worker_w, from_worker_r))
+        proc = launch(to_worker_r, from_worker_w, (to_worker_w, from_worker_r))
         os.close(to_worker_r)
         os.close(from_worker_w)
-        return cls(slot, cwd, _ForkedChild(pid), Connection(from_worker_r, writable=False),
-                   Connection(to_worker_w, readable=False))
+        return cls(slot, cwd, proc, Connection(from_worker_r, writable=False), Connection(to_worker_w, readable=False))
 
 
 def _become_worker(slot: Slot, cwd: str, keep: tuple[int, int], drop: tuple[int, int]) -> None:

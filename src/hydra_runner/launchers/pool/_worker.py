@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import ctypes
+import functools
 import os
 import re
 import signal
@@ -217,11 +218,13 @@ def _add_missing_resolvers(resolvers: dict[str, bytes]) -> None:
             BaseContainer._resolvers[name] = pickle.loads(data)
 
 
+@functools.lru_cache(maxsize=None)
 def warm_up_parsers() -> None:
     """Import what every job needs, and run the override and interpolation parsers once.
 
     The parsers (ANTLR) build their decision tables on first use, a cost each process pays
-    once, on its first job unless paid here. A parent that forks workers calls this first.
+    once, on its first job unless paid here. A parent that forks workers calls this first;
+    its workers inherit the tables, and that this was done.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
