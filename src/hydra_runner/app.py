@@ -21,7 +21,7 @@ from hydra.errors import SearchPathException
 from hydra.types import HydraContext, RunMode, TaskFunction
 from omegaconf import OmegaConf
 
-from hydra_runner import _compat
+from hydra_runner import _compat, _teardown
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.task_ref import TaskRef
 from hydra_runner.results import JobResult, SweepResult
@@ -221,6 +221,8 @@ class _RunnerHydra(_compat.Hydra):
             hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
             task_function=task_function,
         )
+        if _teardown.only_own_code_runs_here(cfg, sweeper):
+            _teardown.allow_skipping()
         task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
         assert isinstance(task_overrides, list)
         try:

@@ -13,6 +13,8 @@ import click
 
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
+from hydra_runner.cli._exit import exit_with
+from hydra_runner.cli._exit import install as install_exit
 from hydra_runner.cli.completion import COMPLETE_VAR, complete_from_environment, completion_command
 from hydra_runner.cli.doctor import doctor_command
 from hydra_runner.cli.named import commands_command, format_named_commands, named_command, named_command_names
@@ -85,5 +87,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point of the ``hydra-runner`` console script."""
     if os.environ.get(COMPLETE_VAR):
         sys.exit(complete_from_environment(cli, os.environ[COMPLETE_VAR]))
+    if argv is None:  # the process is this command's alone
+        install_exit()
     args = sys.argv[1:] if argv is None else argv
-    sys.exit(run_guarded(cli, args))
+    exit_with(run_guarded(cli, args))

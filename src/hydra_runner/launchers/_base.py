@@ -59,6 +59,9 @@ class RunnerLauncher(Launcher, ABC):
     #: Whether a failed job leaves the launcher able to go on (then a sweep does not stop).
     isolates_failures = False
 
+    #: Whether tasks run in processes of their own, never in the one that launches them.
+    runs_tasks_elsewhere = False
+
     #: Keep resources (worker processes) between launches; the sweeper sets this.
     keep_workers = False
 

@@ -46,6 +46,7 @@ class RayLauncher(RunnerLauncher):
     """``hydra/launcher=runner_ray`` (``--launcher ray``)."""
 
     isolates_failures = True
+    runs_tasks_elsewhere = True
     counts_interrupts = True
 
     def __init__(

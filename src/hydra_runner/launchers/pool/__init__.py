@@ -35,6 +35,7 @@ class ProcessPoolLauncher(RunnerLauncher):
     """Runs a sweep's jobs in parallel worker processes (``hydra/launcher=runner_pool``)."""
 
     isolates_failures = True
+    runs_tasks_elsewhere = True
     counts_interrupts = True
 
     def __init__(
