@@ -410,3 +410,41 @@ def test_a_second_sweep_into_a_running_sweeps_dir_is_refused(app: Project) -> No
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+# -- a sweeper's hint: idle workers compose what its trials will need ------------------------------
+
+EXPECTING = {
+    "app.py": """
+        import os
+        from hydra.core.hydra_config import HydraConfig
+
+        def task(cfg):
+            num = HydraConfig.get().job.num
+            with open("seen.log", "a") as f:
+                f.write(f"{num} {cfg.db.name} {cfg.db.version}\\n")
+            if num == 0:  # a config file changes on disk once the sweep has begun
+                with open("conf/db/a.yaml", "w") as f:
+                    f.write("name: a\\nversion: edited\\n")
+            return 0.0
+        """,
+    "conf/config.yaml": "defaults:\n  - db: a\n  - _self_\n",
+    "conf/db/a.yaml": "name: a\nversion: original\n",
+    "conf/db/b.yaml": "name: b\nversion: original\n",
+}
+
+
+def test_a_worker_composes_the_trials_config_before_the_first_trial_comes(project: Project) -> None:
+    # The random sweeper tells the pool that trials look like db=a (the first choice). With one
+    # worker, that is composed before trial 0 (db=b with this seed, then a) runs and edits db/a.yaml, so
+    # every db=a trial sees the file as the sweep found it. Without the hint, the db=a trials
+    # would compose after the edit and see it.
+    project.write(EXPECTING)
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config",
+                    "hydra/sweeper=random", "db=choice(a,b)", "hydra.sweeper.seed=7",
+                    "hydra.sweeper.max_iter=6", "-j", "1")
+    assert r.code == 0, r.err
+    seen = [line.split() for line in (project.root / "seen.log").read_text().splitlines()]
+    assert seen[0][:2] == ["0", "b"], seen  # the seed's first draw: the edit comes before any db=a trial
+    assert [version for _, name, version in seen if name == "a"] == ["original"] * sum(1 for s in seen if s[1] == "a")
+    assert any(name == "a" for _, name, _ in seen)

@@ -144,3 +144,9 @@ def test_a_glob_that_selects_nothing_is_a_usage_error(model_group: CachingConfig
                                                       message: str) -> None:
     with pytest.raises(UsageError, match=message):
         SearchSpace.parse([line], config_loader=model_group)
+
+
+def test_the_example_trial_takes_each_lower_bound_and_first_choice() -> None:
+    space = SearchSpace.parse(["lr=tag(log,interval(1e-4,1e-1))", "depth=int(interval(2,8))", "model=choice(vit,resnet)",
+                               "epochs=3", "steps=range(10,20,5)"])
+    assert space.example() == ["lr=0.0001", "depth=2", "model=vit", "epochs=3", "steps=10"]

@@ -5,7 +5,7 @@ used. Inside the ``hydra-runner`` command the same config is also ``hydra/sweepe
 """
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Dict, Optional
 
 from hydra.core.config_store import ConfigStore
 from hydra_runner.plugin_adapters import SweeperAdapter

@@ -176,6 +176,13 @@ class RunnerLauncher(Launcher, ABC):
         """Stop every running job now (second Ctrl-C)."""
         return []
 
+    def expect(self, overrides: Sequence[str]) -> None:
+        """Jobs much like ``overrides`` are coming: prepare for them where that costs the caller nothing.
+
+        A hint for slots that would otherwise wait idle (the pool's workers compose the
+        config these jobs share while the sweeper loads its sampler). By default, nothing.
+        """
+
     # -- for backends ----------------------------------------------------------------------
 
     def where(self, n_jobs: int) -> str:

@@ -200,6 +200,7 @@ class SearchSweeper(Sweeper):
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         launcher = self.launcher
         if isinstance(launcher, RunnerLauncher):
+            launcher.expect(space.example())  # idle workers compose trials' config while the sampler loads
             journal = launcher.open_journal()
             feed = self.make_feed(space, sweep_dir, journal, journal is not None and resuming(journal.sweep_dir))
             launcher.event_handlers["report"] = feed.on_report

@@ -66,6 +66,7 @@ class OptunaSweeper(SearchSweeper):
         self.timeout = float(timeout) if timeout else None
         self.enqueue = [dict(trial) for trial in enqueue or []]
         self.custom_search_space = custom_search_space
+        self._optuna_verbosity: Optional[int] = None  # Optuna's, while a sweep has it quieter
         if search_space:
             raise UsageError("hydra.sweeper.search_space is not supported",
                              fix="give the space in hydra.sweeper.params (or on the command line)")
@@ -75,9 +76,13 @@ class OptunaSweeper(SearchSweeper):
     # -- the study ----------------------------------------------------------------------------
 
     def _study(self, sweep_dir: Path, resume: bool) -> Any:
+        # Imported only now: the launcher's workers get ready while it loads (see SearchSweeper.sweep).
         import optuna
 
         assert self.config is not None
+        # The progress line reports every trial; Optuna's own line per trial would repeat it.
+        self._optuna_verbosity = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
         sampler = _built(self.sampler)
         # Without a configured pruner nothing is pruned (Optuna's own default would prune).
         pruner = _built(self.pruner) or optuna.pruners.NopPruner()
@@ -110,15 +115,13 @@ class OptunaSweeper(SearchSweeper):
         return feed
 
     def sweep(self, arguments: list[str]) -> SearchResult:
-        import optuna
-
-        # The progress line reports every trial; Optuna's own line per trial would repeat it.
-        verbosity = optuna.logging.get_verbosity()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
         try:
             return super().sweep(arguments)
         finally:
-            optuna.logging.set_verbosity(verbosity)
+            if self._optuna_verbosity is not None:
+                import optuna
+
+                optuna.logging.set_verbosity(self._optuna_verbosity)
 
     def save_results(self, result: SearchResult, sweep_dir: Path) -> None:
         super().save_results(result, sweep_dir)

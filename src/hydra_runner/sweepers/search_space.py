@@ -111,6 +111,14 @@ class SearchSpace:
         lines.extend(f"{name}={_value_text(value)}" for name, value in values.items() if name not in known)
         return lines
 
+    def example(self) -> list[str]:
+        """The overrides of one trial (each param at its lower bound or first choice).
+
+        Trials whose config groups are chosen alike compose the same way, so this is
+        what a launcher can prepare ahead of them.
+        """
+        return self.overrides({p.name: p.choices[0] if p.kind == CATEGORICAL else p.low for p in self.params})
+
     @classmethod
     def parse(cls, arguments: Iterable[str], *, config_loader: Any = None) -> SearchSpace:
         """The space of override strings (the command line after ``hydra.sweeper.params``).

@@ -127,6 +127,11 @@ class ProcessPoolLauncher(RunnerLauncher):
         validated = self.loader.take_validated(self.config, list(overrides))
         self._workers().submit(worker, num, list(overrides), None if validated is None else validated.template)
 
+    def expect(self, overrides: Sequence[str]) -> None:
+        pool = self._workers()
+        for worker in pool.workers:
+            pool.expect(worker, list(overrides))
+
     def poll(self, timeout: float) -> list[Ended]:
         pool = self._workers()
         if self._tails is not None:

@@ -9,6 +9,7 @@ A worker that is lost is replaced at once by a fresh one in the same slot.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import subprocess
@@ -144,6 +145,11 @@ class WorkerPool:
             except Exception:  # what it holds does not pickle: the worker composes it
                 pass
         worker.outbox.send(("job", num, list(overrides), shipped))
+
+    def expect(self, worker: _Worker, overrides: list[str]) -> None:
+        """Have ``worker`` compose, while it has nothing to run, the config of jobs like ``overrides``."""
+        with contextlib.suppress(OSError):  # a worker that died is found out by poll
+            worker.outbox.send(("expect", overrides))
 
     def poll(self, timeout: float) -> list[Finished]:
         """Wait up to ``timeout`` seconds for something to happen; return the jobs that ended."""

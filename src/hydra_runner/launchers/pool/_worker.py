@@ -150,6 +150,11 @@ class JobRunner:
         with contextlib.suppress(Exception):
             self.loader.prepare_for(self.config)
 
+    def expect(self, overrides: list[str]) -> None:
+        """Compose the template of jobs like ``overrides`` before one comes; what fails is the job's to report."""
+        with contextlib.suppress(Exception):
+            self.loader.compose_job(self.config, overrides)
+
     def adopt_template(self, data: bytes) -> None:
         """Take a template the parent composed (pickled); one that does not load is composed here instead."""
         import pickle
@@ -313,6 +318,9 @@ def serve(inbox_fd: int, outbox_fd: int) -> None:
         if message[0] == "stop":
             outbox.close()
             os._exit(0)  # nothing left that the OS does not clean up; interpreter teardown is slow
+        if message[0] == "expect":
+            worker.expect(message[1])
+            continue
         _, num, overrides, template = message
         if template is not None:
             worker.adopt_template(template)
