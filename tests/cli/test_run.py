@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Project
 
@@ -228,3 +231,25 @@ def test_task_module_is_imported_not_run_as_main(project: Project) -> None:
     r = project.cli("run", "app.py")
     assert r.code == 0, r.err
     assert "module name app" in r.out and "main block ran" not in r.out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_a_sweep_in_a_git_repository_still_forks_its_workers(project: Project) -> None:
+    # The CLI asks git about the code in a background thread; started before the workers,
+    # that thread would make the parent spawn them instead (fork is only safe with one thread).
+    project.write({
+        "app.py": """
+            import os
+
+            def task(cfg):
+                with open(f"/proc/{os.getppid()}/cmdline", "rb") as parent, open("/proc/self/cmdline", "rb") as own:
+                    forked = parent.read() == own.read()
+                with open("forked.log", "a") as f:
+                    f.write(f"{forked}\\n")
+            """,
+        "conf/config.yaml": "x: 0\n",
+    })
+    subprocess.run(["git", "init", "-q"], cwd=project.root, check=True)
+    r = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=1,2", "-j", "2")
+    assert r.code == 0, r.err
+    assert (project.root / "forked.log").read_text().split() == ["True", "True"]

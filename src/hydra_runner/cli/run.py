@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, Callable, Optional
 
@@ -88,8 +89,13 @@ def _execute(
                                    launcher_options.pop("mlflow_uri", None))
     pool_args = pool_overrides(multirun=multirun, **launcher_options)
     args = list(overrides) + pool_args + mlflow_args
-    if pool_args and pool_args[0] == "hydra/launcher=runner_pool" and cfg_type is None and info is None and not dry_run:
+    runs = cfg_type is None and info is None and not dry_run
+    if pool_args and pool_args[0] == "hydra/launcher=runner_pool" and runs:
         _prestart_workers(**launcher_options)  # before the task is imported: see prestart
+    if runs and (multirun or mlflow_args):
+        from hydra_runner.journal.meta import prefetch_code_state
+
+        prefetch_code_state(os.getcwd())  # after prestart: workers are forked only while this is one thread
     app = load_app(
         target, config_path=config_path, config_name=config_name, config_dir=config_dir, version_base=version_base
     )
