@@ -30,7 +30,9 @@ b. 20 trials that sleep 0.1 + 0.9 * (x + 12) / 24 s (0.1 to 1 s, from their own
    tool's wall time is compared with the ideal schedule of the trials it ran,
    max(sum(d) / 2, max(d)), the durations d recomputed from the ``x`` of each
    trial in the sweep's outputs (hydra-runner: ``trials.csv``;
-   hydra-optuna-sweeper: each job's ``.hydra/overrides.yaml``).
+   hydra-optuna-sweeper: each job's ``.hydra/overrides.yaml``). A floor row adds
+   to that ideal the start-up no sweep avoids: a plain Hydra run of the app and
+   the import of Optuna, each measured in hydra-runner's venv.
 
 Usage (from the repository root)::
 
@@ -51,7 +53,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,7 +150,9 @@ if __name__ == "__main__":
 # an untimed warm-up study.
 OPTUNA_ONLY = '''\
 import json, os, sys, tempfile, time
+started = time.perf_counter()
 import optuna
+imported = time.perf_counter() - started
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 sizes, seed, storage_kind = [int(n) for n in sys.argv[1].split(",")], int(sys.argv[2]), sys.argv[3]
@@ -183,7 +186,7 @@ def run(n):
 
 
 run(12)  # untimed warm-up: Optuna imports some modules on first use (TPE's included)
-out = {"optuna": optuna.__version__}
+out = {"optuna": optuna.__version__, "import": imported}
 for n in sizes:
     out[str(n)] = run(n)
 print(json.dumps(out))
@@ -303,6 +306,10 @@ class Commands:
             return self.runner.hydra_runner("run", "trivial:task", "--config-path", ".", "--config-name", "conf")
         return [str(self.competitor), "trivial_hydra.py"]
 
+    def plain_hydra_here(self) -> list[str]:
+        """The same app run by plain Hydra in hydra-runner's venv: the start-up any Hydra tool there pays."""
+        return [str(self.runner.python), "trivial_hydra.py"]
+
     def sweep(self, tool: str, module: str, trials: int, parallel: bool) -> list[str]:
         optuna = ["hydra/sweeper=optuna", f"hydra.sweeper.n_trials={trials}", *SPACE,
                   "hydra/sweeper/sampler=tpe", f"hydra.sweeper.sampler.seed={SEED}", f"hydra.sweep.dir={SWEEP_DIR}"]
@@ -364,6 +371,7 @@ class SleepyRun:
 @dataclass
 class Results:
     plain: dict[str, list[float]] = field(default_factory=dict)
+    plain_hydra_here: list[float] = field(default_factory=list)  # plain Hydra, hydra-runner's venv
     one: dict[str, list[float]] = field(default_factory=dict)
     many: dict[str, list[Run]] = field(default_factory=dict)
     best: dict[str, Optional[float]] = field(default_factory=dict)
@@ -431,6 +439,7 @@ def run_benchmarks(cmds: Commands, project: Path, args: argparse.Namespace) -> R
             progress(f"(a) one plain run and a 1-trial sweep: {NAMES[tool]}, run {i + 1}/{res.short_runs}")
             res.plain[tool].append(run_command(note(cmds.plain_run(tool)), project, env).wall)
             res.one[tool].append(run_command(note(cmds.sweep(tool, "trivial", 1, False)), project, env).wall)
+        res.plain_hydra_here.append(run_command(note(cmds.plain_hydra_here()), project, env).wall)
     for i in range(res.runs):
         for tool in tools:
             progress(f"(a) {n} trivial trials: {NAMES[tool]}, run {i + 1}/{res.runs}")
@@ -531,6 +540,11 @@ def _median_sleepy(runs: Sequence[SleepyRun]) -> SleepyRun:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def start_up_floor(res: Results) -> float:
+    """Seconds no Optuna sweep from hydra-runner's venv starts faster than: a plain Hydra run, then Optuna's import."""
+    return _median(res.plain_hydra_here) + _median([o["import"] for o in res.optuna[RUNNER]])
+
+
 def table_sleepy(res: Results, args: argparse.Namespace) -> str:
     med = {tool: _median_sleepy(runs) for tool, runs in res.sleepy.items()}
     rows = []
@@ -546,6 +560,12 @@ def table_sleepy(res: Results, args: argparse.Namespace) -> str:
         span_ratio = "—" if s.span_ratio is None else f"{s.span_ratio:.2f}x"
         rows.append([label, fmt_seconds(s.wall), fmt_seconds(s.ideal), f"{s.ratio:.2f}x", goal, met,
                      fmt_seconds(s.first_start), fmt_seconds(s.span), span_ratio, vs, load_text(s.others)])
+    ours = med[RUNNER]
+    start_floor = start_up_floor(res)
+    floor = start_floor + ours.ideal
+    rows.append(["floor: plain Hydra's start-up + importing Optuna, then the ideal", fmt_seconds(floor),
+                 fmt_seconds(ours.ideal), f"{floor / ours.ideal:.2f}x", "—", "—", fmt_seconds(start_floor), "—",
+                 "—", _ratio(ours.wall, floor), "—"])
     return markdown_table(["Tool", "Wall time", "Ideal", "Wall / ideal", "Goal", "Met", "Launch to 1st trial",
                            "1st trial start to last end", "That / ideal", "hydra-runner vs this",
                            "Other load (cores)"], rows)
@@ -590,6 +610,11 @@ def report(tools: Tools, comp_versions: Mapping[str, str], res: Results, args: a
         "Other load: mean number of cores busy with anything else during the run (`/proc/stat` busy time minus "
         f"the CPU time of the command and its waited-for children, over the wall time); the machine has "
         f"{os.cpu_count()} cores.",
+        f"Floor: the plain Hydra app in hydra-runner's venv (`python trivial_hydra.py`, "
+        f"{fmt_seconds(_median(res.plain_hydra_here))}, median of {res.short_runs}, its exit included) plus "
+        f"importing Optuna in a fresh process ({fmt_seconds(_median([o['import'] for o in res.optuna[RUNNER]]))}, "
+        f"median of {res.short_runs}), then hydra-runner's ideal: what a sweeper that composes once and "
+        "loads Optuna before sampling cannot beat, even with zero cost per trial.",
     ]
     cmds = "\n".join(f"    {cmd}" for cmd in res.used)
 
