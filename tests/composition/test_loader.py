@@ -113,3 +113,26 @@ def test_an_adopted_template_serves_jobs_without_composing_them_again(conf: str)
     got = receiver.load_sweep_config(master, ["lr=0.5", "db=pg"])
     assert OmegaConf.to_yaml(got) == OmegaConf.to_yaml(expected)
     assert receiver.load_sweep_config(master, ["lr=0.5", "db=mysql"]).db.port == 1  # another template: composed
+
+
+def test_a_long_sweeps_parsed_lines_are_bounded_and_still_right(conf: str) -> None:
+    plain, _ = _loaders(conf)
+    caching = CachingConfigLoader(create_config_search_path(conf), max_parsed=8)
+    master = plain.load_configuration("config", ["hydra.mode=MULTIRUN"], RunMode.MULTIRUN)
+    for lr in range(50):
+        job = caching.compose_job(master, [f"lr={lr}", "db=pg"])
+        assert job.task_config().lr == lr and job.task_config().db.driver == "pg"
+    assert len(caching._parsed) <= 8
+
+
+def test_a_line_whose_parse_is_given_is_not_parsed_again(conf: str) -> None:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", ["hydra.mode=MULTIRUN"], RunMode.MULTIRUN)
+    # The caller vouches for the parse: a deliberately different one shows that it is used as given.
+    given = copy.copy(OverridesParser.create().parse_override("lr=0.5"))
+    given._value = 0.25
+    caching.take_parsed([given])
+    assert caching.compose_job(master, ["lr=0.5"]).task_config().lr == 0.25
+    assert caching.compose_job(master, ["lr=0.75"]).task_config().lr == 0.75

@@ -150,3 +150,25 @@ def test_the_example_trial_takes_each_lower_bound_and_first_choice() -> None:
     space = SearchSpace.parse(["lr=tag(log,interval(1e-4,1e-1))", "depth=int(interval(2,8))", "model=choice(vit,resnet)",
                                "epochs=3", "steps=range(10,20,5)"])
     assert space.example() == ["lr=0.0001", "depth=2", "model=vit", "epochs=3", "steps=10"]
+
+
+@pytest.mark.parametrize("line", [
+    "x=interval(-12,12)", "+x=interval(0,1)", "++x=interval(0,1)", "x@pkg=interval(0,1)",
+    "n=int(interval(1,100))", "lr=tag(log,interval(1e-8,1e8))", "steps=range(0,50,5)", "f=range(0.5,3.5,0.25)",
+])
+def test_numbers_are_given_already_parsed_exactly_as_the_parser_would(line: str) -> None:
+    parser = OverridesParser.create()
+    param = SearchSpace.parse([line]).params[0]
+    rng = random.Random(0)
+    values = [param.sample(rng) for _ in range(200)] + [param.low, param.high]
+    if param.kind == "float":
+        values += [2.0, -0.0, 1e-7, 123456789.125, 1e16, 3e-320]
+    for value in values:
+        built = param.parsed_override(value)
+        assert built == parser.parse_override(param.override(value)), value
+        assert type(built.value()) is type(value)
+
+
+def test_choices_are_left_to_the_parser() -> None:
+    space = SearchSpace.parse(["model=choice(vit,resnet)", "lr=interval(0,1)", "epochs=3"])
+    assert [o.input_line for o in space.parsed_overrides({"model": "vit", "lr": 0.5})] == ["lr=0.5"]

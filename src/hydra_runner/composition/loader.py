@@ -49,11 +49,14 @@ class _SplitOverrides:
 class CachingConfigLoader(ConfigLoaderImpl):
     """``ConfigLoaderImpl`` whose ``load_sweep_config`` reuses composed templates."""
 
-    def __init__(self, config_search_path: ConfigSearchPath, max_templates: int = 256) -> None:
+    def __init__(self, config_search_path: ConfigSearchPath, max_templates: int = 256,
+                 max_parsed: int = 1024) -> None:
         super().__init__(config_search_path=config_search_path)
         _compat.enable_interpolation_parse_cache()
         self._max_templates = max_templates
         self._templates: dict[tuple[Any, ...], JobTemplate] = {}
+        # Bounded: a long sweep's lines are mostly seen once (x=0 ... x=99999); the oldest go first.
+        self._max_parsed = max_parsed
         self._parsed: dict[str, Override] = {}
         self._repos: dict[tuple[str, ...], CachingConfigRepository] = {}
         self._parser: Optional[OverridesParser] = None
@@ -234,14 +237,26 @@ class CachingConfigLoader(ConfigLoaderImpl):
             found = self._groups[(id(repo), key)] = repo.group_exists(key)
         return found
 
+    def take_parsed(self, overrides: Sequence[Override]) -> None:
+        """Overrides whose parse is known (a sweeper built them from values): composing their lines skips the parser."""
+        for override in overrides:
+            self._remember(str(override.input_line), override)
+
+    def _remember(self, line: str, parsed: Override) -> None:
+        if len(self._parsed) >= self._max_parsed and line not in self._parsed:
+            del self._parsed[next(iter(self._parsed))]
+        self._parsed[line] = parsed
+
     def _parse(self, lines: Sequence[str]) -> list[Override]:
-        missing = [line for line in lines if line not in self._parsed]
+        known = {line: self._parsed[line] for line in lines if line in self._parsed}
+        missing = [line for line in lines if line not in known]
         if missing:
             if self._parser is None:
                 self._parser = OverridesParser.create()
             for line, parsed in zip(missing, self._parser.parse_overrides(overrides=missing)):
-                self._parsed[line] = parsed
-        return [self._parsed[line] for line in lines]
+                known[line] = parsed
+                self._remember(line, parsed)
+        return [known[line] for line in lines]
 
     def _repo(self, config_name: Optional[str], hydra_lines: list[str]) -> CachingConfigRepository:
         key = (str(config_name), *hydra_lines)

@@ -15,13 +15,15 @@ import logging
 from abc import abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
+from hydra.core.override_parser.types import Override
 from hydra.core.utils import JobReturn
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
+from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import SweepFailed
 from hydra_runner.journal import JobRecord, Status, SweepJournal
 from hydra_runner.journal.resume import resuming
@@ -83,6 +85,8 @@ class SearchFeed(JobFeed):
         self.maximize = objective.maximize
         #: Every trial of the search, by job number (trials of an earlier session included).
         self.trials: dict[int, TrialResult] = {t.num: t for t in trials}
+        #: Takes each trial's overrides that are known parsed (see CachingConfigLoader.take_parsed).
+        self.parsed_sink: Optional[Callable[[list[Override]], None]] = None
 
     @abstractmethod
     def propose(self) -> Optional[tuple[int, dict[str, Any]]]:
@@ -102,6 +106,8 @@ class SearchFeed(JobFeed):
             return None
         num, params = proposal
         overrides = self.space.overrides(params)
+        if self.parsed_sink is not None:
+            self.parsed_sink(self.space.parsed_overrides(params))
         self.trials[num] = TrialResult(num, dict(params), overrides, status=Status.RUNNING)
         if self.journal is not None:
             self.journal.add_jobs([(num, overrides)])
@@ -204,6 +210,8 @@ class SearchSweeper(Sweeper):
             journal = launcher.open_journal()
             feed = self.make_feed(space, sweep_dir, journal, journal is not None and resuming(journal.sweep_dir))
             launcher.event_handlers["report"] = feed.on_report
+            if not launcher.runs_tasks_elsewhere and isinstance(launcher.loader, CachingConfigLoader):
+                feed.parsed_sink = launcher.loader.take_parsed  # trials are composed here
             slots = launcher.slot_count()
             if self.n_jobs and self.n_jobs > slots:
                 log.info(f"n_jobs={self.n_jobs}, but the launcher runs {slots} job(s) at a time"

@@ -16,6 +16,7 @@ random sweeper never imports Optuna.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from dataclasses import dataclass, field
@@ -23,7 +24,15 @@ from typing import Any, Iterable, Optional, Union
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.object_type import ObjectType
-from hydra.core.override_parser.types import ChoiceSweep, Glob, IntervalSweep, Override, QuotedString, RangeSweep
+from hydra.core.override_parser.types import (
+    ChoiceSweep,
+    Glob,
+    IntervalSweep,
+    Override,
+    QuotedString,
+    RangeSweep,
+    ValueType,
+)
 
 from hydra_runner.errors import UsageError
 
@@ -45,6 +54,8 @@ class Param:
     choices: tuple[Any, ...] = ()
     #: For categorical params: each choice as it is written in an override.
     texts: tuple[str, ...] = field(default=(), compare=False)
+    #: The sweep override this param was read from (its key, type and package).
+    source: Optional[Override] = field(default=None, compare=False, repr=False)
 
     def distribution(self) -> Any:
         """This parameter as an Optuna distribution."""
@@ -71,6 +82,17 @@ class Param:
         if self.kind == INT:
             return rng.randint(int(self.low), int(self.high))
         return rng.uniform(self.low, self.high)
+
+    def parsed_override(self, value: Any) -> Optional[Override]:
+        """What Hydra's parser makes of ``override(value)``, built without parsing; None for choices.
+
+        A number is written so that it parses back to itself (see :func:`_number_text`),
+        so the parsed value is ``value`` and the rest comes from the sweep override.
+        """
+        if self.kind == CATEGORICAL or self.source is None or type(value) not in (int, float):
+            return None
+        return dataclasses.replace(self.source, value_type=ValueType.ELEMENT, _value=value,
+                                   input_line=self.override(value), config_loader=None)
 
     def override(self, value: Any) -> str:
         """The override giving this parameter ``value``."""
@@ -111,6 +133,11 @@ class SearchSpace:
         lines.extend(f"{name}={_value_text(value)}" for name, value in values.items() if name not in known)
         return lines
 
+    def parsed_overrides(self, values: dict[str, Any]) -> list[Override]:
+        """Of :meth:`overrides`, those built without the parser (numbers), already parsed."""
+        built = (p.parsed_override(values[p.name]) for p in self.params if p.name in values)
+        return [override for override in built if override is not None]
+
     def example(self) -> list[str]:
         """The overrides of one trial (each param at its lower bound or first choice).
 
@@ -147,8 +174,8 @@ def _param(override: Override) -> Param:
         if value.start > value.end:
             raise UsageError(f"'{override.input_line}': the interval is empty", fix="write interval(low, high)")
         if isinstance(value.start, int) and isinstance(value.end, int):
-            return Param(name, INT, low=value.start, high=value.end, log=log)
-        return Param(name, FLOAT, low=float(value.start), high=float(value.end), log=log)
+            return Param(name, INT, low=value.start, high=value.end, log=log, source=override)
+        return Param(name, FLOAT, low=float(value.start), high=float(value.end), log=log, source=override)
     if isinstance(value, RangeSweep) and not value.shuffle:
         values = list(override.sweep_iterator())
         if not values:
@@ -156,8 +183,8 @@ def _param(override: Override) -> Param:
         step = abs(value.step)
         # range's stop is excluded: the highest value is the last one the range gives.
         if all(isinstance(v, int) for v in values):
-            return Param(name, INT, low=min(values), high=max(values), step=step)
-        return Param(name, FLOAT, low=float(min(values)), high=float(max(values)), step=float(step))
+            return Param(name, INT, low=min(values), high=max(values), step=step, source=override)
+        return Param(name, FLOAT, low=float(min(values)), high=float(max(values)), step=float(step), source=override)
     if isinstance(value, (ChoiceSweep, RangeSweep, Glob)):
         raw = _glob_options(override, value) if isinstance(value, Glob) else list(override.sweep_iterator())
         if not raw:
