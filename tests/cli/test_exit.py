@@ -4,6 +4,8 @@ only where no task or third-party code ran in the process."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,20 @@ def test_a_users_callback_keeps_the_teardown(project: Project, marks: Path) -> N
     r = _sweep(project, marks, "-j", "2", "+hydra.callbacks.quiet._target_=mycallbacks.Quiet")
     assert r.code == 0, r.err
     assert _cli_marks(marks, "unflushed") == ["flushed by the teardown\n"]
+
+
+def test_an_atexit_handler_registered_before_the_cli_still_runs(project: Project, marks: Path) -> None:
+    # As a .pth start-up hook (coverage's, for one) registers its own before the CLI starts.
+    script = (
+        "import atexit, os, sys\n"
+        "atexit.register(lambda: open(os.path.join(os.environ['MARKS'], 'early-handler'), 'w').close())\n"
+        "from hydra_runner.cli import main\n"
+        "sys.argv = ['hydra-runner', 'multirun', 'app:task', '--config-path', 'conf', '--config-name', 'config',"
+        " 'x=1,2', '-j', '2']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "TEST_PID": str(os.getpid()), "MARKS": str(marks),
+                                            "HYDRA_RUNNER_IN_PROJECT_VENV": ""})
+    assert proc.returncode == 0, proc.stderr
+    assert (marks / "early-handler").exists()

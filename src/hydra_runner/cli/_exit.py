@@ -16,8 +16,14 @@ _code: Optional[int] = None
 
 
 def install() -> None:
-    """Be the first atexit handler, so that every other one has run when this one ends the process."""
-    atexit.register(_end_now)
+    """Be the first atexit handler, so that every other one has run when this one ends the process.
+
+    A handler registered earlier (a ``.pth`` hook such as coverage's) would run after this
+    one, that is never: then the teardown is left alone.
+    """
+    registered = getattr(atexit, "_ncallbacks", None)
+    if registered is not None and registered() == 0:
+        atexit.register(_end_now)
 
 
 def exit_with(code: int) -> NoReturn:
