@@ -242,6 +242,10 @@ class CachingConfigLoader(ConfigLoaderImpl):
         for override in overrides:
             self._remember(str(override.input_line), override)
 
+    def known_parsed(self, lines: Sequence[str]) -> list[Override]:
+        """The parses of ``lines`` this loader already has (for :meth:`take_parsed` elsewhere)."""
+        return [self._parsed[line] for line in lines if line in self._parsed]
+
     def _remember(self, line: str, parsed: Override) -> None:
         if len(self._parsed) >= self._max_parsed and line not in self._parsed:
             del self._parsed[next(iter(self._parsed))]

@@ -125,7 +125,8 @@ class ProcessPoolLauncher(RunnerLauncher):
         # The worker composes the job itself: the parent's validated copy can go, once its
         # template is sent along (the worker then need not compose that again).
         validated = self.loader.take_validated(self.config, list(overrides))
-        self._workers().submit(worker, num, list(overrides), None if validated is None else validated.template)
+        self._workers().submit(worker, num, list(overrides), None if validated is None else validated.template,
+                               parsed=self.loader.known_parsed(list(overrides)))
 
     def expect(self, overrides: Sequence[str]) -> None:
         pool = self._workers()

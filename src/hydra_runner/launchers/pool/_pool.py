@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import pickle
 import signal
 import subprocess
 import time
@@ -133,8 +134,13 @@ class WorkerPool:
     def running(self) -> list[Running]:
         return [w.job for w in self.workers if w.job is not None]
 
-    def submit(self, worker: _Worker, num: int, overrides: list[str], template: Optional[JobTemplate] = None) -> None:
-        """Start a job on ``worker``; ``template``, the parent's composition of it, spares the worker composing it."""
+    def submit(self, worker: _Worker, num: int, overrides: list[str], template: Optional[JobTemplate] = None,
+               parsed: Sequence[Any] = ()) -> None:
+        """Start a job on ``worker``.
+
+        What the parent already has spares the worker work: ``template``, its composition of
+        the job's config, and ``parsed``, Hydra's parse of some of the job's overrides.
+        """
         assert worker.ready and worker.job is None
         worker.job = Running(num=num, overrides=list(overrides), started=time.monotonic())
         shipped = None
@@ -144,7 +150,11 @@ class WorkerPool:
                 shipped = dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
             except Exception:  # what it holds does not pickle: the worker composes it
                 pass
-        worker.outbox.send(("job", num, list(overrides), shipped))
+        try:
+            parsed_bytes = pickle.dumps(list(parsed)) if parsed else None
+        except Exception:  # a value that does not pickle: the worker parses the line itself
+            parsed_bytes = None
+        worker.outbox.send(("job", num, list(overrides), shipped, parsed_bytes))
 
     def expect(self, worker: _Worker, overrides: list[str]) -> None:
         """Have ``worker`` compose, while it has nothing to run, the config of jobs like ``overrides``."""

@@ -155,6 +155,13 @@ class JobRunner:
         with contextlib.suppress(Exception):
             self.loader.compose_job(self.config, overrides)
 
+    def take_parsed(self, data: bytes) -> None:
+        """Take Hydra's parse of a job's overrides from the parent (pickled), instead of parsing them here."""
+        import pickle
+
+        with contextlib.suppress(Exception):
+            self.loader.take_parsed(pickle.loads(data))
+
     def adopt_template(self, data: bytes) -> None:
         """Take a template the parent composed (pickled); one that does not load is composed here instead."""
         import pickle
@@ -321,9 +328,11 @@ def serve(inbox_fd: int, outbox_fd: int) -> None:
         if message[0] == "expect":
             worker.expect(message[1])
             continue
-        _, num, overrides, template = message
+        _, num, overrides, template, parsed = message
         if template is not None:
             worker.adopt_template(template)
+        if parsed is not None:
+            worker.take_parsed(parsed)
         outcome = worker.run(num, overrides)
         try:
             outbox.send(("done", outcome))
