@@ -431,20 +431,22 @@ def run_benchmarks(cmds: Commands, project: Path, args: argparse.Namespace) -> R
         run_command(cmds.plain_run(tool), project, env)
         run_command(cmds.sweep(tool, "trivial", 1, False), project, env)
 
-    # (a) start-up, 1-trial and N-trial sweeps, interleaved.
+    # (a) start-up, 1-trial and N-trial sweeps, interleaved in the same rounds: the machine's
+    # speed drifts over minutes, and T(N) - T(1) must not take that drift for overhead.
     for tool in tools:
         res.plain[tool], res.one[tool], res.many[tool] = [], [], []
-    for i in range(res.short_runs):
+    for i in range(max(res.short_runs, res.runs)):
         for tool in tools:
-            progress(f"(a) one plain run and a 1-trial sweep: {NAMES[tool]}, run {i + 1}/{res.short_runs}")
-            res.plain[tool].append(run_command(note(cmds.plain_run(tool)), project, env).wall)
-            res.one[tool].append(run_command(note(cmds.sweep(tool, "trivial", 1, False)), project, env).wall)
-        res.plain_hydra_here.append(run_command(note(cmds.plain_hydra_here()), project, env).wall)
-    for i in range(res.runs):
-        for tool in tools:
-            progress(f"(a) {n} trivial trials: {NAMES[tool]}, run {i + 1}/{res.runs}")
-            res.many[tool].append(run_command(note(cmds.sweep(tool, "trivial", n, False)), project, env))
-            res.best[tool] = best_value(project)
+            if i < res.short_runs:
+                progress(f"(a) one plain run and a 1-trial sweep: {NAMES[tool]}, run {i + 1}/{res.short_runs}")
+                res.plain[tool].append(run_command(note(cmds.plain_run(tool)), project, env).wall)
+                res.one[tool].append(run_command(note(cmds.sweep(tool, "trivial", 1, False)), project, env).wall)
+            if i < res.runs:
+                progress(f"(a) {n} trivial trials: {NAMES[tool]}, run {i + 1}/{res.runs}")
+                res.many[tool].append(run_command(note(cmds.sweep(tool, "trivial", n, False)), project, env))
+                res.best[tool] = best_value(project)
+        if i < res.short_runs:
+            res.plain_hydra_here.append(run_command(note(cmds.plain_hydra_here()), project, env).wall)
 
     # Optuna alone, in each venv; the journal-file variant shows what hydra-runner's default storage costs.
     pythons = {COMP: cmds.competitor, RUNNER: cmds.runner.python}
@@ -581,9 +583,10 @@ def report(tools: Tools, comp_versions: Mapping[str, str], res: Results, args: a
     notes_a = [
         f"Trials one at a time: hydra-runner without `-j` (in-process), hydra-optuna-sweeper with "
         f"`hydra.sweeper.n_jobs=1` on Hydra's BasicLauncher; both TPE with seed {SEED} and the same search space.",
-        f"T: wall time of the whole command; T(1) and the plain run medians of {res.short_runs} interleaved runs, "
-        f"T({n}) a median of {res.runs}. O: seconds of `create_study` + `study.optimize` of the same objective "
-        "in a fresh process of each venv after an untimed warm-up study (in-memory storage, `TPESampler(seed, "
+        f"T: wall time of the whole command; T(1) and the plain run medians of {res.short_runs} runs, "
+        f"T({n}) a median of {res.runs}, all interleaved round by round. O: seconds of `create_study` + "
+        "`study.optimize` of the same objective in a fresh process of each venv after an untimed warm-up "
+        "study (in-memory storage, `TPESampler(seed, "
         f"n_startup_trials=10, multivariate=False, constant_liar=False)` as the sweepers' `tpe` config), "
         f"median of {res.short_runs}.",
         f"Per-trial overhead beyond Optuna = ((T({n}) - T(1)) - (O({n}) - O(1))) / {n - 1}: what each extra trial "
