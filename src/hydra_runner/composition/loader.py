@@ -207,9 +207,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
 
     def adopt_template(self, template: JobTemplate) -> None:
         """Use ``template``, composed by another loader with the same configs, instead of composing it."""
-        if template.key not in self._templates and len(self._templates) >= self._max_templates:
-            self._templates.pop(next(iter(self._templates)))
-        self._templates[template.key] = template
+        _put_bounded(self._templates, template.key, template, self._max_templates)
 
     def forget_validated(self) -> None:
         """Drop jobs composed for validation that no launcher asked for (skipped or never run)."""
@@ -240,16 +238,11 @@ class CachingConfigLoader(ConfigLoaderImpl):
     def take_parsed(self, overrides: Sequence[Override]) -> None:
         """Overrides whose parse is known (a sweeper built them from values): composing their lines skips the parser."""
         for override in overrides:
-            self._remember(str(override.input_line), override)
+            _put_bounded(self._parsed, str(override.input_line), override, self._max_parsed)
 
     def known_parsed(self, lines: Sequence[str]) -> list[Override]:
         """The parses of ``lines`` this loader already has (for :meth:`take_parsed` elsewhere)."""
         return [self._parsed[line] for line in lines if line in self._parsed]
-
-    def _remember(self, line: str, parsed: Override) -> None:
-        if len(self._parsed) >= self._max_parsed and line not in self._parsed:
-            del self._parsed[next(iter(self._parsed))]
-        self._parsed[line] = parsed
 
     def _parse(self, lines: Sequence[str]) -> list[Override]:
         known = {line: self._parsed[line] for line in lines if line in self._parsed}
@@ -259,7 +252,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
                 self._parser = OverridesParser.create()
             for line, parsed in zip(missing, self._parser.parse_overrides(overrides=missing)):
                 known[line] = parsed
-                self._remember(line, parsed)
+                _put_bounded(self._parsed, line, parsed, self._max_parsed)
         return [known[line] for line in lines]
 
     def _repo(self, config_name: Optional[str], hydra_lines: list[str]) -> CachingConfigRepository:
@@ -306,3 +299,10 @@ class CachingConfigLoader(ConfigLoaderImpl):
             template = JobTemplate(cfg, key)
             self.adopt_template(template)
         return template
+
+
+def _put_bounded(cache: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """``cache[key] = value``, first dropping the oldest entry if the cache is full."""
+    if key not in cache and len(cache) >= limit:
+        del cache[next(iter(cache))]
+    cache[key] = value

@@ -23,7 +23,6 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import SweepFailed
 from hydra_runner.journal import JobRecord, Status, SweepJournal
 from hydra_runner.journal.resume import resuming
@@ -210,7 +209,7 @@ class SearchSweeper(Sweeper):
             journal = launcher.open_journal()
             feed = self.make_feed(space, sweep_dir, journal, journal is not None and resuming(journal.sweep_dir))
             launcher.event_handlers["report"] = feed.on_report
-            if not launcher.runs_tasks_elsewhere and isinstance(launcher.loader, CachingConfigLoader):
+            if not launcher.runs_tasks_elsewhere and launcher.loader is not None:
                 feed.parsed_sink = launcher.loader.take_parsed  # trials are composed here
             slots = launcher.slot_count()
             if self.n_jobs and self.n_jobs > slots:

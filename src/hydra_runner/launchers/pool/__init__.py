@@ -119,14 +119,14 @@ class ProcessPoolLauncher(RunnerLauncher):
 
     def submit(self, job: JobSpec) -> None:
         assert self.loader is not None and self.config is not None
-        num, overrides = job
+        num, overrides = job[0], list(job[1])
         worker = self._workers().idle()[0]
         self.record_start(job, worker=worker.name, slot=worker.slot.label)
         # The worker composes the job itself: the parent's validated copy can go, once its
         # template is sent along (the worker then need not compose that again).
-        validated = self.loader.take_validated(self.config, list(overrides))
-        self._workers().submit(worker, num, list(overrides), None if validated is None else validated.template,
-                               parsed=self.loader.known_parsed(list(overrides)))
+        validated = self.loader.take_validated(self.config, overrides)
+        self._workers().submit(worker, num, overrides, None if validated is None else validated.template,
+                               parsed=self.loader.known_parsed(overrides))
 
     def expect(self, overrides: Sequence[str]) -> None:
         pool = self._workers()

@@ -157,20 +157,15 @@ class JobRunner:
 
     def take_parsed(self, data: bytes) -> None:
         """Take Hydra's parse of a job's overrides from the parent (pickled), instead of parsing them here."""
-        import pickle
-
-        with contextlib.suppress(Exception):
-            self.loader.take_parsed(pickle.loads(data))
+        parsed = _loaded(data)
+        if parsed is not None:
+            self.loader.take_parsed(parsed)
 
     def adopt_template(self, data: bytes) -> None:
         """Take a template the parent composed (pickled); one that does not load is composed here instead."""
-        import pickle
-
-        try:
-            template = pickle.loads(data)
-        except Exception:
-            return
-        self.loader.adopt_template(template)
+        template = _loaded(data)
+        if template is not None:
+            self.loader.adopt_template(template)
 
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
@@ -201,6 +196,16 @@ class JobRunner:
         reapply_logging(self.hydra_logging, self.config.hydra.verbose)
         if self.baseline.restore():
             self.loader.refresh_repository()
+
+
+def _loaded(data: bytes) -> Any:
+    """What the parent pickled to spare this worker some work; None if it does not load here."""
+    import pickle
+
+    try:
+        return pickle.loads(data)
+    except Exception:
+        return None
 
 
 def missing_from_main(error: BaseException) -> Optional[str]:
