@@ -87,6 +87,27 @@ def test_hydra_yaml_equals_whole_dump(conf: str) -> None:
         assert "num: 4" in composed.template.hydra_yaml()
 
 
+def test_a_prepared_template_writes_the_same_hydra_yaml_and_has_its_interpolations_parsed(conf: str) -> None:
+    import pickle
+
+    from omegaconf import base
+
+    plain, caching = _loaders(conf)
+    master = plain.load_configuration("config", [], RunMode.MULTIRUN)
+    template = caching.compose_job(master, ["lr=1"]).template
+    prepared = pickle.loads(pickle.dumps(template))  # as a worker gets it
+    base.parse.cache_clear()
+    prepared.prepare_outputs()
+    assert base.parse.cache_info().currsize >= 3  # the sweep dir, its subdir, the log file name at least
+    for t in (template, prepared):
+        caching.adopt_template(t)
+        composed = caching.compose_job(master, ["lr=2"], job_num=7)
+        assert composed.template is t
+        composed.set_output_dir("/tmp/out/7")
+    assert prepared.hydra_yaml() == template.hydra_yaml() == OmegaConf.to_yaml(copy.deepcopy(template.hydra_root))
+    assert "num: 7" in prepared.hydra_yaml()
+
+
 def test_loader_pickles_without_caches(conf: str) -> None:
     import pickle
 

@@ -145,12 +145,36 @@ class JobTemplate:
 
     # -- outputs --------------------------------------------------------------------------
 
+    def prepare_outputs(self) -> None:
+        """Do now what the first job's outputs would (a worker waiting for its first job).
+
+        That is the ``.hydra/hydra.yaml`` text, and OmegaConf's parse of every interpolation
+        in the ``hydra`` node (output dirs, log file names), which it keeps (see
+        ``_compat.enable_interpolation_parse_cache``).
+        """
+        self._yaml_writer()
+        from omegaconf.base import parse
+
+        for text in _interpolations(OmegaConf.to_container(self.hydra, resolve=False)):
+            parse(text)
+
     def hydra_yaml(self) -> str:
         """``OmegaConf.to_yaml`` of the active job's hydra config."""
         assert self._active is not None, "activate() a job before writing its hydra.yaml"
+        return self._yaml_writer().render(self.hydra)
+
+    def _yaml_writer(self) -> _HydraYaml:
         if self._yaml is None:
             self._yaml = _HydraYaml(self.hydra_root)
-        return self._yaml.render(self.hydra)
+        return self._yaml
+
+
+def _interpolations(value: Any) -> list[str]:
+    """The strings with an interpolation in a container."""
+    if isinstance(value, str):
+        return [value] if "${" in value else []
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _interpolations(item)]
 
 
 # Where the per-job fields (see JobTemplate.activate) live in the hydra node.

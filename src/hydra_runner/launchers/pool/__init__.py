@@ -129,9 +129,15 @@ class ProcessPoolLauncher(RunnerLauncher):
                                parsed=self.loader.known_parsed(overrides))
 
     def expect(self, overrides: Sequence[str]) -> None:
+        assert self.loader is not None and self.config is not None
+        # Composed here, where Hydra's configs are loaded already, rather than once in every worker.
+        try:
+            template = self.loader.compose_job(self.config, list(overrides)).template
+        except Exception:  # each job will report it
+            return
         pool = self._workers()
         for worker in pool.workers:
-            pool.expect(worker, list(overrides))
+            pool.expect(worker, template)
 
     def poll(self, timeout: float) -> list[Ended]:
         pool = self._workers()

@@ -143,23 +143,29 @@ class WorkerPool:
         """
         assert worker.ready and worker.job is None
         worker.job = Running(num=num, overrides=list(overrides), started=time.monotonic())
-        shipped = None
-        if template is not None and template.key not in worker.templates:
-            worker.templates.add(template.key)
-            try:
-                shipped = dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
-            except Exception:  # what it holds does not pickle: the worker composes it
-                pass
+        shipped = self._shipped(worker, template)
         try:
             parsed_bytes = pickle.dumps(list(parsed)) if parsed else None
         except Exception:  # a value that does not pickle: the worker parses the line itself
             parsed_bytes = None
         worker.outbox.send(("job", num, list(overrides), shipped, parsed_bytes))
 
-    def expect(self, worker: _Worker, overrides: list[str]) -> None:
-        """Have ``worker`` compose, while it has nothing to run, the config of jobs like ``overrides``."""
-        with contextlib.suppress(OSError):  # a worker that died is found out by poll
-            worker.outbox.send(("expect", overrides))
+    def expect(self, worker: _Worker, template: JobTemplate) -> None:
+        """Give ``worker``, while it has nothing to run, the template of the jobs to come."""
+        shipped = self._shipped(worker, template)
+        if shipped is not None:
+            with contextlib.suppress(OSError):  # a worker that died is found out by poll
+                worker.outbox.send(("template", shipped))
+
+    def _shipped(self, worker: _Worker, template: Optional[JobTemplate]) -> Optional[bytes]:
+        """``template`` pickled for ``worker``, unless it has it already or it does not pickle."""
+        if template is None or template.key in worker.templates:
+            return None
+        worker.templates.add(template.key)
+        try:
+            return dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
+        except Exception:  # what it holds does not pickle: the worker composes it
+            return None
 
     def poll(self, timeout: float) -> list[Finished]:
         """Wait up to ``timeout`` seconds for something to happen; return the jobs that ended."""

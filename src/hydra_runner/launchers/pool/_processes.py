@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
-import types
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
+from hydra_runner._forked import ForkedChild, can_fork, fork_child, open_pipes
 from hydra_runner.launchers.pool._slots import Slot
 
 __all__ = ["WorkerProcess", "prestart", "start_worker"]
@@ -30,49 +27,7 @@ __all__ = ["WorkerProcess", "prestart", "start_worker"]
 _WORKER_CODE = "from hydra_runner.launchers.pool._worker import main; main()"
 
 
-class _ForkedChild:
-    """A worker forked from this process, seen through the part of ``Popen`` the pool uses."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: Optional[int] = None
-
-    def poll(self) -> Optional[int]:
-        if self.returncode is None:
-            self._reap(os.WNOHANG)
-        return self.returncode
-
-    def wait(self, timeout: Optional[float] = None) -> int:
-        if timeout is None:
-            while self.returncode is None:
-                self._reap(0)
-            return self.returncode
-        deadline = time.monotonic() + timeout
-        while self.poll() is None:
-            if time.monotonic() >= deadline:
-                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
-            time.sleep(0.005)
-        assert self.returncode is not None
-        return self.returncode
-
-    def kill(self) -> None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-    def _reap(self, flags: int) -> None:
-        try:
-            pid, status = os.waitpid(self.pid, flags)
-        except ChildProcessError:  # reaped elsewhere: its code is lost
-            self.returncode = -signal.SIGKILL
-            return
-        if pid:
-            self.returncode = os.waitstatus_to_exitcode(status)
-
-
-Handle = Union["subprocess.Popen[bytes]", _ForkedChild]
+Handle = Union["subprocess.Popen[bytes]", ForkedChild]
 
 
 @dataclass
@@ -98,7 +53,8 @@ class WorkerProcess:
                 start_new_session=True,
             )
 
-        return cls._start(slot, cwd, launch)
+        proc, inbox, outbox = open_pipes(launch)
+        return cls(slot, cwd, proc, inbox, outbox)  # type: ignore[arg-type]
 
     @classmethod
     def fork(cls, slot: Slot, cwd: str) -> WorkerProcess:
@@ -108,52 +64,10 @@ class WorkerProcess:
         :func:`prestart`): the child then holds nothing but imported modules, and imports the
         task itself after its devices are set, as a spawned worker does.
         """
-        def launch(inbox: int, outbox: int, parent_ends: tuple[int, int]) -> Handle:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                _become_worker(slot, cwd, keep=(inbox, outbox), drop=parent_ends)
-            return _ForkedChild(pid)
-
-        return cls._start(slot, cwd, launch)
-
-    @classmethod
-    def _start(cls, slot: Slot, cwd: str, launch: Callable[[int, int, tuple[int, int]], Handle]) -> WorkerProcess:
-        """Two pipes, the worker started with its ends (``launch``), and this process's ends kept."""
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        proc = launch(to_worker_r, from_worker_w, (to_worker_w, from_worker_r))
-        os.close(to_worker_r)
-        os.close(from_worker_w)
-        return cls(slot, cwd, proc, Connection(from_worker_r, writable=False), Connection(to_worker_w, readable=False))
-
-
-def _become_worker(slot: Slot, cwd: str, keep: tuple[int, int], drop: tuple[int, int]) -> None:
-    """The forked child's whole life: set up as ``python -c`` would be, serve, and never return."""
-    code = 1
-    try:
-        os.setsid()
-        for fd in drop:
-            os.close(fd)
-        for sibling in _prestarted:  # the parent's ends of the pipes of workers forked before this one
-            sibling.inbox.close()
-            sibling.outbox.close()
-        _prestarted.clear()
-        os.environ.update(slot.environment())
-        os.chdir(cwd)
-        # A spawned worker's __main__ is its `-c` code; the CLI's script must not stand in for it.
-        sys.modules["__main__"] = types.ModuleType("__main__")
         from hydra_runner.launchers.pool._worker import serve
 
-        serve(*keep)
-        code = 0
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        os._exit(code)
+        proc, inbox, outbox = fork_child(serve, cwd, slot.environment())
+        return cls(slot, cwd, proc, inbox, outbox)
 
 
 # Workers started before their pool exists (see prestart), by slot.
@@ -170,7 +84,7 @@ def prestart(slots: Sequence[Slot]) -> None:
     """
     cwd = os.getcwd()
     start = WorkerProcess.spawn
-    if sys.platform == "linux" and threading.active_count() == 1:
+    if can_fork():
         from hydra_runner.launchers.pool._worker import warm_up_parsers
 
         warm_up_parsers()  # once here, for this process and every worker forked from it

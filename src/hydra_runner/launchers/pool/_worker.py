@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import ctypes
 import functools
 import os
 import re
-import signal
 import sys
-from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterator, Optional
 
+from hydra_runner._forked import helper_ends
 from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 
 __all__ = ["CONSOLE_LOG", "JobRunner", "apply_bootstrap", "main", "missing_from_main"]
 
 CONSOLE_LOG = "console.log"
-
-
-def _die_with_parent() -> None:
-    # Linux: the kernel kills this worker when the process that started it dies.
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 @contextlib.contextmanager
@@ -150,22 +141,23 @@ class JobRunner:
         with contextlib.suppress(Exception):
             self.loader.prepare_for(self.config)
 
-    def expect(self, overrides: list[str]) -> None:
-        """Compose the template of jobs like ``overrides`` before one comes; what fails is the job's to report."""
-        with contextlib.suppress(Exception):
-            self.loader.compose_job(self.config, overrides)
-
     def take_parsed(self, data: bytes) -> None:
         """Take Hydra's parse of a job's overrides from the parent (pickled), instead of parsing them here."""
         parsed = _loaded(data)
         if parsed is not None:
             self.loader.take_parsed(parsed)
 
-    def adopt_template(self, data: bytes) -> None:
-        """Take a template the parent composed (pickled); one that does not load is composed here instead."""
+    def adopt_template(self, data: bytes, *, prepare: bool = False) -> None:
+        """Take a template the parent composed (pickled); one that does not load is composed here instead.
+
+        ``prepare``: no job is waiting, so also build what its first job's outputs need.
+        """
         template = _loaded(data)
         if template is not None:
             self.loader.adopt_template(template)
+            if prepare:
+                with contextlib.suppress(Exception):
+                    template.prepare_outputs()
 
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
@@ -294,11 +286,7 @@ def main() -> None:
 
 def serve(inbox_fd: int, outbox_fd: int) -> None:
     """Boot from the parent's bootstrap and setup, then run jobs until told to stop."""
-    _die_with_parent()
-    # Ctrl-C is the parent's to handle: it decides whether running jobs finish.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    inbox = Connection(inbox_fd, writable=False)
-    outbox = Connection(outbox_fd, readable=False)
+    inbox, outbox = helper_ends(inbox_fd, outbox_fd)
     _warm_up()
     try:
         boot: Bootstrap = inbox.recv()
@@ -330,8 +318,8 @@ def serve(inbox_fd: int, outbox_fd: int) -> None:
         if message[0] == "stop":
             outbox.close()
             os._exit(0)  # nothing left that the OS does not clean up; interpreter teardown is slow
-        if message[0] == "expect":
-            worker.expect(message[1])
+        if message[0] == "template":
+            worker.adopt_template(message[1], prepare=True)
             continue
         _, num, overrides, template, parsed = message
         if template is not None:
