@@ -10,7 +10,7 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
 from hydra_runner.sweepers._study_file import SweepStudyFile
-from hydra_runner.sweepers.optuna_search import study_storage
+from hydra_runner.sweepers.optuna_study import study_storage
 
 
 def _optimize(storage: JournalStorage) -> optuna.Study:

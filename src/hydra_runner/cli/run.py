@@ -92,6 +92,10 @@ def _execute(
     runs = cfg_type is None and info is None and not dry_run
     if pool_args and pool_args[0] == "hydra/launcher=runner_pool" and runs:
         _prestart_workers(**launcher_options)  # before the task is imported: see prestart
+    if runs and multirun and names_optuna_sweeper(args):
+        from hydra_runner.sweepers import _study_process
+
+        _study_process.prestart()  # it imports Optuna while this process composes the sweep
     if runs and (multirun or mlflow_args):
         from hydra_runner.journal.meta import prefetch_code_state
 
@@ -118,6 +122,11 @@ def _execute(
     set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
     result = app.run(args, multirun=multirun)
     return 0 if result is not None else 1
+
+
+def names_optuna_sweeper(overrides: list[str]) -> bool:
+    """Whether the command line picks the Optuna sweeper (the config may too; that is not known yet)."""
+    return any(arg.lstrip("+") in ("hydra/sweeper=optuna", "hydra/sweeper=runner_optuna") for arg in overrides)
 
 
 def ray_overrides(address: Optional[str], n_jobs: Optional[str], given: dict[str, Any]) -> list[str]:

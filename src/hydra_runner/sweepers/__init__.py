@@ -2,6 +2,8 @@
 
     grid.GridSweeper               Hydra's BasicSweeper (Cartesian product, batches)
     optuna_search.OptunaSweeper    hydra/sweeper=optuna: Optuna studies, asynchronous, resumable
+    optuna_study                   a sweep's Optuna study, asked and told by job number
+    _study_process                 the process holding that study for CLI sweeps
     random_search.RandomSweeper    hydra/sweeper=random: random search
     search_space                   the override grammar read as a search space
     _search                        what the searching sweepers share (trials as a feed of jobs)

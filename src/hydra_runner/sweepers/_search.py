@@ -185,6 +185,9 @@ class SearchSweeper(Sweeper):
         self.hydra_context = hydra_context
         self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config)
 
+    def begin(self, space: SearchSpace, sweep_dir: Path, resume: bool) -> None:
+        """Start what :meth:`make_feed` needs and can get ready while the launcher does (a study)."""
+
     @abstractmethod
     def make_feed(self, space: SearchSpace, sweep_dir: Path, journal: Optional[SweepJournal],
                   resume: bool) -> SearchFeed:
@@ -205,18 +208,22 @@ class SearchSweeper(Sweeper):
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         launcher = self.launcher
         if isinstance(launcher, RunnerLauncher):
-            launcher.expect(space.example())  # idle workers compose trials' config while the sampler loads
             journal = launcher.open_journal()
-            feed = self.make_feed(space, sweep_dir, journal, journal is not None and resuming(journal.sweep_dir))
+            resume = journal is not None and resuming(journal.sweep_dir)
+            self.begin(space, sweep_dir, resume)
+            launcher.expect(space.example())  # the workers get ready for trials meanwhile
+            feed = self.make_feed(space, sweep_dir, journal, resume)
             launcher.event_handlers["report"] = feed.on_report
-            if not launcher.runs_tasks_elsewhere and launcher.loader is not None:
-                feed.parsed_sink = launcher.loader.take_parsed  # trials are composed here
+            if launcher.loader is not None:
+                # Trials are composed with these parses here, or sent with them to the pool's workers.
+                feed.parsed_sink = launcher.loader.take_parsed
             slots = launcher.slot_count()
             if self.n_jobs and self.n_jobs > slots:
                 log.info(f"n_jobs={self.n_jobs}, but the launcher runs {slots} job(s) at a time"
                          + (" (add -j N to run trials in parallel)" if slots == 1 else ""))
             launcher.run_feed(feed, max_running=min(self.n_jobs or slots, slots))
         else:
+            self.begin(space, sweep_dir, False)
             feed = self.make_feed(space, sweep_dir, None, False)
             _run_in_batches(launcher, feed, self.n_jobs or 1)
         result = feed.result()

@@ -26,7 +26,7 @@ def load_sweep_study(sweep_dir: Path) -> Optional[Any]:
         return None
     import optuna
 
-    from hydra_runner.sweepers.optuna_search import STUDY_FILE, study_storage
+    from hydra_runner.sweepers.optuna_study import STUDY_FILE, study_storage
 
     storage = sweeper.get("storage")
     if storage is None and not (sweep_dir / STUDY_FILE).exists():

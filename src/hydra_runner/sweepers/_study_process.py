@@ -1,0 +1,202 @@
+"""The study process: a sweep's Optuna study held by a process the CLI forks ahead of time.
+
+Importing Optuna (NumPy with it) takes a fifth of a second or more, which a sweep would
+spend between composing its config and asking its first trial. When the command line
+names the Optuna sweeper, the CLI forks this process next to the pool's workers, before
+it composes anything (:func:`prestart`). The process imports Optuna meanwhile, then holds
+the study the sweeper asks for (:func:`take`), answering the calls of a
+:class:`RemoteStudy` one at a time: :class:`~.optuna_study.OptunaStudy`'s methods, with
+their results or the exceptions they raised. So one process writes the study's storage,
+and the sweep's own process never imports Optuna.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from multiprocessing.connection import Connection
+from typing import Any, Callable, Optional
+
+from hydra_runner._forked import ForkedChild, can_fork, fork_child, helper_ends
+from hydra_runner.errors import HydraRunnerError
+from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
+
+__all__ = ["RemoteStudy", "StudyProcessLost", "prestart", "take"]
+
+_prestarted: Optional[tuple[ForkedChild, Connection, Connection]] = None
+
+
+class StudyProcessLost(HydraRunnerError):
+    """The study process ended while the sweep still needed it."""
+
+    exit_code = 1
+
+
+def prestart() -> None:
+    """Fork the study process now, if this process may (see :func:`hydra_runner._forked.can_fork`)."""
+    global _prestarted
+    if _prestarted is None and can_fork():
+        _prestarted = fork_child(_serve, os.getcwd())
+        atexit.register(_discard)
+
+
+def take(settings: StudySettings) -> Optional[RemoteStudy]:
+    """The study of ``settings`` in the study process; None if none was started (or it cannot be sent).
+
+    The study opens there while this process goes on; an error opening it (a bad sampler,
+    an unreachable storage) is raised by the first call that follows.
+    """
+    global _prestarted
+    started, _prestarted = _prestarted, None
+    if started is None:
+        return None
+    try:
+        request = pickle.dumps(("open", (settings.sendable(), list(sys.path)), {}))
+    except Exception:  # a sampler object or a config that does not pickle: the study lives here
+        _stop(*started)
+        return None
+    remote = RemoteStudy(*started, sweep_dir=settings.sweep_dir)
+    remote.send(request)
+    return remote
+
+
+class RemoteStudy:
+    """An :class:`OptunaStudy` in the study process, called as if it were here."""
+
+    #: The Optuna study object itself stays in the study process.
+    study = None
+
+    def __init__(self, proc: ForkedChild, inbox: Connection, outbox: Connection, *, sweep_dir: str) -> None:
+        self.proc = proc
+        self.inbox = inbox
+        self.outbox = outbox
+        self.sweep_dir = sweep_dir
+        self.unanswered = 0  # calls sent whose answers are not read yet
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name not in OptunaStudy.METHODS:
+            raise AttributeError(name)
+        return functools.partial(self._call, name)
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self.send(pickle.dumps((name, args, kwargs)))
+        while self.unanswered > 1:  # a call sent without waiting (the study's opening) answers first
+            self._answer()
+        return self._answer()
+
+    def send(self, request: bytes) -> None:
+        """Send a pickled call without waiting for its answer."""
+        try:
+            self.outbox.send_bytes(request)
+        except OSError:
+            raise self._lost() from None
+        self.unanswered += 1
+
+    def _answer(self) -> Any:
+        try:
+            kind, value = self.inbox.recv()
+        except (EOFError, OSError):
+            raise self._lost() from None
+        self.unanswered -= 1
+        if kind == "error":  # the error, then its causes, unpickled without their links
+            for error, cause in zip(value, value[1:]):
+                error.__cause__ = cause
+            raise value[0]
+        return value
+
+    def close(self) -> None:
+        """End the study process (what the study changed there ends with it)."""
+        _stop(self.proc, self.inbox, self.outbox)
+
+    def _lost(self) -> StudyProcessLost:
+        try:
+            code: Optional[int] = self.proc.wait(timeout=1)  # its pipe closed as it exited
+        except subprocess.TimeoutExpired:
+            code = None
+        how = "" if code is None else (f" (killed by {_signal_name(-code)})" if code < 0 else f" (exit code {code})")
+        return StudyProcessLost(
+            f"the process holding the Optuna study (pid {self.proc.pid}) ended{how}",
+            fix=f"`hydra-runner resume {self.sweep_dir}` continues the study; finished trials are kept",
+        )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _stop(proc: ForkedChild, inbox: Connection, outbox: Connection) -> None:
+    outbox.close()  # the process ends when it reads the end of its input
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    inbox.close()
+
+
+def _discard() -> None:
+    global _prestarted
+    if _prestarted is not None:
+        _stop(*_prestarted)
+        _prestarted = None
+
+
+def _serve(reads: int, writes: int) -> None:
+    """The study process: import Optuna, open the study it is sent, answer calls until the input ends."""
+    inbox, outbox = helper_ends(reads, writes)
+    _preload()
+
+    study: Optional[OptunaStudy] = None
+    while True:
+        try:
+            name, args, kwargs = inbox.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if name == "open":
+                settings, sys.path[:] = args  # the sweep's path: custom_search_space and samplers import from it
+                study, result = OptunaStudy(settings), None
+            else:
+                assert study is not None and name in OptunaStudy.METHODS
+                result = getattr(study, name)(*args, **kwargs)
+        except Exception as e:
+            outbox.send(("error", _sendable(e)))
+            continue
+        try:
+            outbox.send(("ok", result))
+        except Exception as e:  # a result that does not pickle
+            outbox.send(("error", _sendable(e)))
+
+
+def _preload() -> None:
+    """Import Optuna, what the study needs of hydra-runner, and what Optuna imports only on first use."""
+    import numpy.random  # noqa: F401  (Optuna's samplers load it when the first one is made)
+    import optuna  # noqa: F401
+    from hydra.utils import instantiate  # noqa: F401
+
+    from hydra_runner.sweepers import _study_file  # noqa: F401
+
+
+def _sendable(error: Optional[BaseException]) -> list[BaseException]:
+    """``error`` and its causes, each as itself if it pickles, else as a RuntimeError saying what it was.
+
+    Pickling keeps neither an exception's cause nor its traceback, so the causes go beside
+    it, for the error messages that show them.
+    """
+    chain = []
+    while error is not None and len(chain) < 10:
+        try:
+            pickle.loads(pickle.dumps(error))
+            chain.append(error)
+        except Exception:
+            chain.append(RuntimeError(f"{type(error).__name__}: {error}"))
+        error = error.__cause__
+    return chain

@@ -1,0 +1,146 @@
+"""The study process: a CLI Optuna sweep holds its study in a process of its own (real forks, real Optuna)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import pytest
+
+from hydra_runner.journal import Status
+
+from ..conftest import Project
+from ..sweep_helpers import statuses
+
+# In-process trials run in the sweep's own process: each reports whether Optuna was imported there.
+TASK = """
+    import os, signal, sys
+    from hydra.core.hydra_config import HydraConfig
+
+    def children():
+        pids = []
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        return pids
+
+    def task(cfg):
+        if cfg.kill_study_at == HydraConfig.get().job.num:
+            for pid in children():  # no pool: the sweep's only child is the study process
+                os.kill(pid, signal.SIGKILL)
+        return float("optuna" in sys.modules) + cfg.x * 0
+"""
+
+CONFIG = """
+    x: 0.0
+    kill_study_at: -1
+"""
+
+SEARCH = ["x=interval(-5,5)", "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=3",
+          "hydra.sweeper.n_trials=6", "hydra.sweep.dir=sweep"]
+
+
+@pytest.fixture
+def app(project: Project) -> Project:
+    return project.write({"app.py": TASK, "conf/config.yaml": CONFIG,
+                          "conf/optuna_in_config.yaml": "defaults:\n  - config\n  - override hydra/sweeper: optuna\n"})
+
+
+def _trials(app: Project) -> list[dict[str, str]]:
+    with open(app.root / "sweep" / "trials.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _sweep(app: Project, config: str, *args: str) -> list[dict[str, str]]:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", config, *SEARCH, *args)
+    assert r.code == 0, r.err
+    return _trials(app)
+
+
+def test_a_sweep_naming_optuna_on_the_command_line_never_imports_optuna_itself(app: Project) -> None:
+    remote = _sweep(app, "config", "hydra/sweeper=optuna")
+    assert [float(t["value"]) for t in remote] == [0.0] * 6
+    # Chosen in the config instead, the sweep cannot know ahead: the study lives in its process.
+    (app.root / "sweep").rename(app.root / "sweep-remote")
+    local = _sweep(app, "optuna_in_config")
+    assert [float(t["value"]) for t in local] == [1.0] * 6
+    # Same seed, same study, wherever it lives.
+    assert [t["params_x"] for t in local] == [t["params_x"] for t in remote]
+
+
+def test_a_killed_study_process_stops_the_sweep_and_resume_finishes_it(app: Project) -> None:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "hydra/sweeper=optuna",
+                *SEARCH, "kill_study_at=2")
+    assert r.code == 1, r.err
+    assert "the process holding the Optuna study" in r.err and "killed by SIGKILL" in r.err
+    assert "hydra-runner resume" in r.err and "Traceback" not in r.err
+    done = statuses(app)
+    assert done == {n: Status.SUCCEEDED for n in range(3)}  # #2 ended; telling the study found it gone
+
+    r = app.cli("resume", "sweep")
+    assert r.code == 0, r.err
+    assert statuses(app) == {n: Status.SUCCEEDED for n in range(6)}
+    trials = _trials(app)
+    assert sum(t["state"] == "COMPLETE" for t in trials) == 6
+    assert sorted(int(t["user_attrs_hydra_runner.job"]) for t in trials if t["state"] == "COMPLETE") == list(range(6))
+
+
+def test_an_error_opening_the_study_comes_back_with_its_cause(app: Project) -> None:
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "hydra/sweeper=optuna",
+                *SEARCH, "hydra.sweeper.sampler._target_=optuna.samplers.NoSuchSampler")
+    assert r.code == 2, r.err
+    assert "optuna.samplers.NoSuchSampler" in r.err and "No module named" in r.err  # the cause's text
+    assert "Traceback" not in r.err
+
+
+# Run in a process of its own: the study process is forked only by a process with one thread.
+REMOTE_VS_LOCAL = """
+import csv, sys
+from hydra_runner.sweepers import _study_process
+from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
+from hydra_runner.sweepers.search_space import SearchSpace
+
+space = SearchSpace.parse(["x=interval(0,1)", "n=range(1,4)"])
+
+def settings(folder):
+    return StudySettings(sweep_dir=folder, study_name="s", directions=["minimize"], params=list(space.params),
+                         sampler={"_target_": "optuna.samplers.TPESampler", "seed": 5, "n_startup_trials": 3})
+
+_study_process.prestart()
+remote = _study_process.take(settings("remote"))
+assert remote is not None and _study_process.take(settings("again")) is None  # one process, taken once
+local = OptunaStudy(settings("local"))
+for num in range(8):
+    asked = remote.ask(num)
+    assert asked == local.ask(num), (num, asked)
+    for study in (remote, local):
+        if num == 4:
+            study.tell(num, reason="ValueError: boom")
+        else:
+            study.tell(num, [asked["x"] * asked["n"]])
+assert remote.report(8, 1.0, 0) is False  # not asked: nothing to prune
+try:
+    remote.tell(99, [1.0])
+except KeyError:  # the error raised there is raised here
+    pass
+else:
+    raise AssertionError("no error")
+remote.write_trials_csv("remote.csv")
+remote.close()
+local.close()
+print("exit", remote.proc.poll())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the study process is forked (Linux only)")
+def test_the_remote_study_answers_as_the_local_one(project: Project) -> None:
+    for folder in ("remote", "local"):
+        (project.root / folder).mkdir()
+    project.write({"check.py": REMOTE_VS_LOCAL})
+    r = project.python("check.py")
+    assert r.code == 0, r.err
+    assert r.out.strip() == "exit 0"
+    with open(project.root / "remote.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["state"] for row in rows] == ["COMPLETE"] * 4 + ["FAIL"] + ["COMPLETE"] * 3
+    assert rows[4]["user_attrs_fail_reason"] == "ValueError: boom"
