@@ -12,23 +12,26 @@ from hydra_runner.journal import Status
 from ..conftest import Project
 from ..sweep_helpers import statuses
 
-# In-process trials run in the sweep's own process: each reports whether Optuna was imported there.
 TASK = """
     import os, signal, sys
     from hydra.core.hydra_config import HydraConfig
-
-    def children():
-        pids = []
-        for tid in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{tid}/children") as f:
-                pids += [int(p) for p in f.read().split()]
-        return pids
+    from hydra.experimental.callback import Callback
 
     def task(cfg):
         if cfg.kill_study_at == HydraConfig.get().job.num:
-            for pid in children():  # no pool: the sweep's only child is the study process
-                os.kill(pid, signal.SIGKILL)
-        return float("optuna" in sys.modules) + cfg.x * 0
+            parent = os.getppid()  # with one worker, the sweep's other child is the study process
+            for tid in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{tid}/children") as f:
+                    for pid in map(int, f.read().split()):
+                        if pid != os.getpid():
+                            os.kill(pid, signal.SIGKILL)
+        return cfg.x ** 2
+
+    class Probe(Callback):
+        # Runs in the sweep's own process, after the last trial.
+        def on_multirun_end(self, config, **kwargs):
+            with open("optuna_imported", "w") as f:
+                f.write(str("optuna" in sys.modules))
 """
 
 CONFIG = """
@@ -37,7 +40,7 @@ CONFIG = """
 """
 
 SEARCH = ["x=interval(-5,5)", "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=3",
-          "hydra.sweeper.n_trials=6", "hydra.sweep.dir=sweep"]
+          "hydra.sweeper.n_trials=6", "hydra.sweep.dir=sweep", "-j", "1"]
 
 
 @pytest.fixture
@@ -52,20 +55,22 @@ def _trials(app: Project) -> list[dict[str, str]]:
 
 
 def _sweep(app: Project, config: str, *args: str) -> list[dict[str, str]]:
-    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", config, *SEARCH, *args)
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", config, *SEARCH,
+                "++hydra.callbacks.probe._target_=app.Probe", *args)
     assert r.code == 0, r.err
     return _trials(app)
 
 
-def test_a_sweep_naming_optuna_on_the_command_line_never_imports_optuna_itself(app: Project) -> None:
+def test_a_pool_sweep_naming_optuna_on_the_command_line_never_imports_optuna_itself(app: Project) -> None:
     remote = _sweep(app, "config", "hydra/sweeper=optuna")
-    assert [float(t["value"]) for t in remote] == [0.0] * 6
+    assert (app.root / "optuna_imported").read_text() == "False"
     # Chosen in the config instead, the sweep cannot know ahead: the study lives in its process.
     (app.root / "sweep").rename(app.root / "sweep-remote")
     local = _sweep(app, "optuna_in_config")
-    assert [float(t["value"]) for t in local] == [1.0] * 6
+    assert (app.root / "optuna_imported").read_text() == "True"
     # Same seed, same study, wherever it lives.
-    assert [t["params_x"] for t in local] == [t["params_x"] for t in remote]
+    assert len(remote) == 6 and [t["params_x"] for t in local] == [t["params_x"] for t in remote]
+    assert [t["value"] for t in local] == [t["value"] for t in remote]
 
 
 def test_a_killed_study_process_stops_the_sweep_and_resume_finishes_it(app: Project) -> None:
@@ -74,8 +79,7 @@ def test_a_killed_study_process_stops_the_sweep_and_resume_finishes_it(app: Proj
     assert r.code == 1, r.err
     assert "the process holding the Optuna study" in r.err and "killed by SIGKILL" in r.err
     assert "hydra-runner resume" in r.err and "Traceback" not in r.err
-    done = statuses(app)
-    assert done == {n: Status.SUCCEEDED for n in range(3)}  # #2 ended; telling the study found it gone
+    assert statuses(app) == {n: Status.SUCCEEDED for n in range(3)}  # #2 ended; telling the study found it gone
 
     r = app.cli("resume", "sweep")
     assert r.code == 0, r.err
@@ -119,9 +123,10 @@ for num in range(8):
         else:
             study.tell(num, [asked["x"] * asked["n"]])
 assert remote.report(8, 1.0, 0) is False  # not asked: nothing to prune
+remote.tell(99, [1.0])  # not waited for: the error raised there comes with the next call
 try:
-    remote.tell(99, [1.0])
-except KeyError:  # the error raised there is raised here
+    remote.write_trials_csv("remote.csv")
+except KeyError:
     pass
 else:
     raise AssertionError("no error")

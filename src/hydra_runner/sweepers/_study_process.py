@@ -66,7 +66,15 @@ def take(settings: StudySettings) -> Optional[RemoteStudy]:
 
 
 class RemoteStudy:
-    """An :class:`OptunaStudy` in the study process, called as if it were here."""
+    """An :class:`OptunaStudy` in the study process, called as if it were here.
+
+    Calls that return nothing (``tell``, ``enqueue``) do not wait for their answer: the
+    next call reads it first, and raises the error it brings, if any. A sweep's next ask
+    then costs one round trip, not two.
+    """
+
+    #: Methods whose answer is read by the next call.
+    NOT_WAITED_FOR = frozenset({"tell", "enqueue"})
 
     #: The Optuna study object itself stays in the study process.
     study = None
@@ -85,7 +93,9 @@ class RemoteStudy:
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self.send(pickle.dumps((name, args, kwargs)))
-        while self.unanswered > 1:  # a call sent without waiting (the study's opening) answers first
+        if name in self.NOT_WAITED_FOR:
+            return None
+        while self.unanswered > 1:  # calls sent without waiting (the study's opening, tells) answer first
             self._answer()
         return self._answer()
 
