@@ -149,3 +149,11 @@ def test_the_remote_study_answers_as_the_local_one(project: Project) -> None:
         rows = list(csv.DictReader(f))
     assert [row["state"] for row in rows] == ["COMPLETE"] * 4 + ["FAIL"] + ["COMPLETE"] * 3
     assert rows[4]["user_attrs_fail_reason"] == "ValueError: boom"
+
+
+def test_the_study_process_is_reached_without_importing_hydra(project: Project) -> None:
+    # The CLI forks it before it imports Hydra, so that both import at once.
+    r = project.python("-c", "import sys; import hydra_runner.sweepers._study_process; "
+                             "print(sorted(m for m in ('hydra', 'omegaconf', 'optuna', 'numpy') if m in sys.modules))")
+    assert r.code == 0, r.err
+    assert r.out.strip() == "[]"

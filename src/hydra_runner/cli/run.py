@@ -78,6 +78,14 @@ def _execute(
 
     if not no_venv:
         reexec_in_project_venv()
+    runs = cfg_type is None and info is None and not dry_run
+    if runs and multirun and runs_jobs_elsewhere(launcher_options) and names_optuna_sweeper(list(overrides)):
+        from hydra_runner.sweepers import _study_process
+
+        # First of all, as it has the most to do: it imports Optuna (and Hydra) while this
+        # process imports Hydra and composes the sweep. Each trial then costs about a
+        # millisecond more (asked over a pipe): worth it only when trials run elsewhere.
+        _study_process.prestart()
     from hydra_runner.api import load_app
     from hydra_runner.errors import UsageError
 
@@ -89,14 +97,6 @@ def _execute(
                                    launcher_options.pop("mlflow_uri", None))
     pool_args = pool_overrides(multirun=multirun, **launcher_options)
     args = list(overrides) + pool_args + mlflow_args
-    runs = cfg_type is None and info is None and not dry_run
-    if runs and multirun and pool_args and names_optuna_sweeper(args):
-        from hydra_runner.sweepers import _study_process
-
-        # First, as it has the most to do: import Optuna while this process composes the sweep.
-        # Each trial then costs about a millisecond more (asked over a pipe): worth it only
-        # when trials run elsewhere.
-        _study_process.prestart()
     if pool_args and pool_args[0] == "hydra/launcher=runner_pool" and runs:
         _prestart_workers(**launcher_options)  # before the task is imported: see prestart
     if runs and (multirun or mlflow_args):
@@ -125,6 +125,11 @@ def _execute(
     set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
     result = app.run(args, multirun=multirun)
     return 0 if result is not None else 1
+
+
+def runs_jobs_elsewhere(launcher_options: dict[str, Any]) -> bool:
+    """Whether the flags ask for a launcher whose jobs run in other processes (-j, --launcher)."""
+    return any(launcher_options.get(flag) is not None for flag in ("n_jobs", "launcher", "ray_address"))
 
 
 def names_optuna_sweeper(overrides: list[str]) -> bool:

@@ -9,31 +9,37 @@
     _search                        what the searching sweepers share (trials as a feed of jobs)
 
 Any other sweeper plugin (Nevergrad, a custom one in the ConfigStore) is instantiated by
-Hydra itself. Importing this package stays light: the sweepers load when used.
+Hydra itself. Importing this package stays light (it does not import Hydra): the CLI reaches
+the study process through it before anything else is loaded, and the sweepers load when used.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hydra.core.plugins import Plugins
-from hydra.plugins.sweeper import Sweeper
-from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig
-
-from hydra_runner import _compat
-from hydra_runner.plugin_adapters import PLUGIN_PACKAGE, build_from_config, own_class_path
+if TYPE_CHECKING:
+    from hydra.plugins.sweeper import Sweeper
+    from hydra.types import HydraContext, TaskFunction
+    from omegaconf import DictConfig
 
 __all__ = ["instantiate_sweeper", "is_optuna_sweeper", "register_short_names"]
 
 
 def is_optuna_sweeper(target: Any) -> bool:
     """Whether a sweeper config's ``_target_`` is hydra-runner's Optuna sweeper."""
+    from hydra_runner.plugin_adapters import own_class_path
+
     return (own_class_path(target) or "").endswith(":OptunaSweeper")
 
 
 def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Sweeper:
+    from hydra.core.plugins import Plugins
+    from hydra.plugins.sweeper import Sweeper
+
+    from hydra_runner import _compat
+    from hydra_runner.plugin_adapters import build_from_config, own_class_path
+
     sweeper_cfg = config.hydra.sweeper
     target = sweeper_cfg.get("_target_") if sweeper_cfg is not None else None
     sweeper: Sweeper
@@ -61,6 +67,9 @@ def register_short_names() -> None:
     hydra-optuna-sweeper keeps its name there. Registered after Hydra's plugin scan, so these win.
     """
     from hydra.core.config_store import ConfigStore
+    from hydra.core.plugins import Plugins
+
+    from hydra_runner.plugin_adapters import PLUGIN_PACKAGE
 
     Plugins.instance()
     optuna_plugin: Any = importlib.import_module(f"{PLUGIN_PACKAGE}.runner_optuna_sweeper")

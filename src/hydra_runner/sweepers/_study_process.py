@@ -20,11 +20,13 @@ import signal
 import subprocess
 import sys
 from multiprocessing.connection import Connection
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from hydra_runner._forked import ForkedChild, can_fork, fork_child, helper_ends
 from hydra_runner.errors import HydraRunnerError
-from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
+
+if TYPE_CHECKING:
+    from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
 
 __all__ = ["RemoteStudy", "StudyProcessLost", "prestart", "take"]
 
@@ -58,7 +60,7 @@ def take(settings: StudySettings) -> Optional[RemoteStudy]:
     try:
         request = pickle.dumps(("open", (settings.sendable(), list(sys.path)), {}))
     except Exception:  # a sampler object or a config that does not pickle: the study lives here
-        _stop(*started)
+        _abandon(*started)
         return None
     remote = RemoteStudy(*started, sweep_dir=settings.sweep_dir)
     remote.send(request)
@@ -87,6 +89,8 @@ class RemoteStudy:
         self.unanswered = 0  # calls sent whose answers are not read yet
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
+        from hydra_runner.sweepers.optuna_study import OptunaStudy
+
         if name not in OptunaStudy.METHODS:
             raise AttributeError(name)
         return functools.partial(self._call, name)
@@ -155,14 +159,21 @@ def _stop(proc: ForkedChild, inbox: Connection, outbox: Connection) -> None:
 def _discard() -> None:
     global _prestarted
     if _prestarted is not None:
-        _stop(*_prestarted)
+        _abandon(*_prestarted)
         _prestarted = None
+
+
+def _abandon(proc: ForkedChild, inbox: Connection, outbox: Connection) -> None:
+    """End a study process never given a study: it holds nothing, and may still be importing Optuna."""
+    proc.kill()
+    _stop(proc, inbox, outbox)
 
 
 def _serve(reads: int, writes: int) -> None:
     """The study process: import Optuna, open the study it is sent, answer calls until the input ends."""
     inbox, outbox = helper_ends(reads, writes)
     _preload()
+    from hydra_runner.sweepers.optuna_study import OptunaStudy
 
     study: Optional[OptunaStudy] = None
     while True:
@@ -187,12 +198,12 @@ def _serve(reads: int, writes: int) -> None:
 
 
 def _preload() -> None:
-    """Import Optuna, what the study needs of hydra-runner, and what Optuna imports only on first use."""
+    """Import Optuna, then what the study needs of Hydra and hydra-runner, and what Optuna imports on first use."""
     import numpy.random  # noqa: F401  (Optuna's samplers load it when the first one is made)
     import optuna  # noqa: F401
     from hydra.utils import instantiate  # noqa: F401
 
-    from hydra_runner.sweepers import _study_file  # noqa: F401
+    from hydra_runner.sweepers import _study_file, optuna_study  # noqa: F401
 
 
 def _sendable(error: Optional[BaseException]) -> list[BaseException]:
