@@ -605,7 +605,8 @@ def report(tools: Tools, comp_versions: Mapping[str, str], res: Results, args: a
         "their `x` (hydra-runner: `trials.csv`; hydra-optuna-sweeper: each job's `.hydra/overrides.yaml`); "
         "each tool is compared with its own ideal since they sample different trials.",
         "hydra-runner starts a trial as soon as a worker is free; hydra-optuna-sweeper asks n_jobs trials, "
-        "waits for all of them, then asks again.",
+        "waits for all of them, then asks again. hydra-runner's study lives in a process the CLI starts first, "
+        "which imports Optuna while the sweep's own process imports Hydra and composes the sweep.",
         f"Figures of the run with the median wall / ideal among {res.sleepy_runs} run(s). Wall time includes "
         "start-up; "
         "\"launch to 1st trial\" and the span of the trials come from a line each trial appends to a log "
@@ -617,7 +618,8 @@ def report(tools: Tools, comp_versions: Mapping[str, str], res: Results, args: a
         f"{fmt_seconds(_median(res.plain_hydra_here))}, median of {res.short_runs}, its exit included) plus "
         f"importing Optuna in a fresh process ({fmt_seconds(_median([o['import'] for o in res.optuna[RUNNER]]))}, "
         f"median of {res.short_runs}), then hydra-runner's ideal: what a sweeper that composes once and "
-        "loads Optuna before sampling cannot beat, even with zero cost per trial.",
+        "loads Optuna in the same process before sampling cannot beat, even with zero cost per trial. "
+        "hydra-runner loads the two at once in two processes, so its first trial may start before this floor's.",
     ]
     cmds = "\n".join(f"    {cmd}" for cmd in res.used)
 
