@@ -19,14 +19,14 @@ import threading
 import time
 import types
 from multiprocessing.connection import Connection
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, TypeVar
 
 __all__ = ["ForkedChild", "can_fork", "fork_child", "helper_ends", "open_pipes"]
 
 # The parent's ends of the pipes to every child forked so far: a later child must not hold them.
 _parent_ends: list[Connection] = []
 
-Launch = Callable[[int, int, "tuple[int, int]"], object]
+ChildHandle = TypeVar("ChildHandle")
 
 
 class ForkedChild:
@@ -46,9 +46,9 @@ class ForkedChild:
             while self.returncode is None:
                 self._reap(0)
             return self.returncode
+        deadline = time.monotonic() + timeout
         if self.poll() is None:
             _wait_for_exit(self.pid, timeout)
-        deadline = time.monotonic() + timeout
         while self.poll() is None:
             if time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired(f"process {self.pid}", timeout)
@@ -93,7 +93,9 @@ def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def open_pipes(launch: Launch) -> tuple[object, Connection, Connection]:
+def open_pipes(
+    launch: Callable[[int, int, tuple[int, int]], ChildHandle],
+) -> tuple[ChildHandle, Connection, Connection]:
     """Two pipes, a child started with its ends by ``launch``; the child, and this process's ends.
 
     ``launch(child_reads, child_writes, parent_ends)`` starts the child and returns its handle.
@@ -120,7 +122,6 @@ def fork_child(serve: Callable[[int, int], None], cwd: str,
 
     child, inbox, outbox = open_pipes(launch)
     _parent_ends.extend((inbox, outbox))
-    assert isinstance(child, ForkedChild)
     return child, inbox, outbox
 
 

@@ -179,8 +179,9 @@ class RunnerLauncher(Launcher, ABC):
     def expect(self, overrides: Sequence[str]) -> None:
         """Jobs much like ``overrides`` are coming: prepare for them where that costs the caller nothing.
 
-        A hint for slots that would otherwise wait idle (the pool's workers compose the
-        config these jobs share while the sweeper loads its sampler). By default, nothing.
+        A hint for slots that would otherwise wait idle (the pool composes the template these
+        jobs share and sends it to its workers while the sweeper opens its study). By default,
+        nothing.
         """
 
     # -- for backends ----------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 Importing Optuna (NumPy with it) takes a fifth of a second or more, which a sweep would
 spend between composing its config and asking its first trial. When the command line
-names the Optuna sweeper, the CLI forks this process next to the pool's workers, before
-it composes anything (:func:`prestart`). The process imports Optuna meanwhile, then holds
-the study the sweeper asks for (:func:`take`), answering the calls of a
+names the Optuna sweeper and the jobs run in other processes, the CLI forks this process
+first, before it imports Hydra (:func:`prestart`). The process imports Optuna meanwhile,
+then holds the study the sweeper asks for (:func:`take`), answering the calls of a
 :class:`RemoteStudy` one at a time: :class:`~.optuna_study.OptunaStudy`'s methods, with
 their results or the exceptions they raised. So one process writes the study's storage,
 and the sweep's own process never imports Optuna.

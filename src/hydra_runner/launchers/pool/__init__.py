@@ -135,9 +135,7 @@ class ProcessPoolLauncher(RunnerLauncher):
             template = self.loader.compose_job(self.config, list(overrides)).template
         except Exception:  # each job will report it
             return
-        pool = self._workers()
-        for worker in pool.workers:
-            pool.expect(worker, template)
+        self._workers().expect(template)
 
     def poll(self, timeout: float) -> list[Ended]:
         pool = self._workers()

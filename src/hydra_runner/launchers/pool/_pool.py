@@ -150,18 +150,24 @@ class WorkerPool:
             parsed_bytes = None
         worker.outbox.send(("job", num, list(overrides), shipped, parsed_bytes))
 
-    def expect(self, worker: _Worker, template: JobTemplate) -> None:
-        """Give ``worker``, while it has nothing to run, the template of the jobs to come."""
-        shipped = self._shipped(worker, template)
-        if shipped is not None:
-            with contextlib.suppress(OSError):  # a worker that died is found out by poll
-                worker.outbox.send(("template", shipped))
+    def expect(self, template: JobTemplate) -> None:
+        """Give the workers, while they have nothing to run, the template of the jobs to come."""
+        lacking = [w for w in self.workers if template.key not in w.templates]
+        shipped = self._pickled(template) if lacking else None
+        for worker in lacking:
+            worker.templates.add(template.key)
+            if shipped is not None:
+                with contextlib.suppress(OSError):  # a worker that died is found out by poll
+                    worker.outbox.send(("template", shipped))
 
     def _shipped(self, worker: _Worker, template: Optional[JobTemplate]) -> Optional[bytes]:
-        """``template`` pickled for ``worker``, unless it has it already or it does not pickle."""
+        """``template`` pickled for ``worker``, unless it has it already."""
         if template is None or template.key in worker.templates:
             return None
         worker.templates.add(template.key)
+        return self._pickled(template)
+
+    def _pickled(self, template: JobTemplate) -> Optional[bytes]:
         try:
             return dumps_by_value(template, script_in_workers=self.bootstrap.main_file is not None)
         except Exception:  # what it holds does not pickle: the worker composes it

@@ -54,7 +54,7 @@ class WorkerProcess:
             )
 
         proc, inbox, outbox = open_pipes(launch)
-        return cls(slot, cwd, proc, inbox, outbox)  # type: ignore[arg-type]
+        return cls(slot, cwd, proc, inbox, outbox)
 
     @classmethod
     def fork(cls, slot: Slot, cwd: str) -> WorkerProcess:
