@@ -157,3 +157,31 @@ def test_a_line_whose_parse_is_given_is_not_parsed_again(conf: str) -> None:
     caching.take_parsed([given])
     assert caching.compose_job(master, ["lr=0.5"]).task_config().lr == 0.25
     assert caching.compose_job(master, ["lr=0.75"]).task_config().lr == 0.75
+
+
+def test_a_searchpath_given_to_one_composition_stays_out_of_the_next(conf: str, tmp_path: Path) -> None:
+    extra = tmp_path / "extra" / "site"
+    extra.mkdir(parents=True)
+    (extra / "mars.yaml").write_text("url: https://mars.example\n")
+    plain, caching = _loaders(conf)
+    with_path = [f"hydra.searchpath=[file://{extra.parent}]", "+site=mars"]
+    expected = plain.load_configuration("config", with_path, RunMode.RUN)
+    sources_before = list(caching.repository.get_sources())
+    got = caching.load_configuration("config", with_path, RunMode.RUN)
+    assert OmegaConf.to_yaml(got) == OmegaConf.to_yaml(expected)
+    assert got.site.url == "https://mars.example"
+    assert list(caching.repository.get_sources()) == sources_before
+    # Without the search path, site is no group: the same override adds a string.
+    assert caching.load_configuration("config", ["+site=mars"], RunMode.RUN).site == "mars"
+
+
+def test_compositions_do_not_share_the_config_stores_nodes(conf: str) -> None:
+    from hydra.core.config_store import ConfigStore
+
+    plain, caching = _loaders(conf)
+    stored = ConfigStore.instance().load("hydra/config.yaml").node
+    first = caching.load_configuration("config", ["hydra.job.name=first"], RunMode.RUN)
+    first.hydra.job.name = "changed"
+    second = caching.load_configuration("config", [], RunMode.RUN)
+    assert second.hydra.job.name != "changed"
+    assert OmegaConf.to_yaml(ConfigStore.instance().load("hydra/config.yaml").node) == OmegaConf.to_yaml(stored)

@@ -112,6 +112,13 @@ CASES = [
             pin=False,
         ),
     ),
+    Case("searchpath_from_cli", tree(extra=_EXTRA_CONF), overrides=["hydra.searchpath=[file://extra_conf]", "+site=mars"]),
+    Case(
+        "searchpath_from_cli_multirun",
+        tree(extra=_EXTRA_CONF),
+        multirun=True,
+        overrides=["hydra.searchpath=[file://extra_conf]", "+site=mars", "x=1,2"],
+    ),
     Case("verbose_all", tree(), overrides=["hydra.verbose=true"]),
     # A script's module-level logger is `__main__`; only that logger turns to DEBUG.
     # The script's logger is `__main__` under plain Hydra and `app` when hydra-runner imports it

@@ -137,6 +137,16 @@ class CachingConfigLoader(ConfigLoaderImpl):
         job = self.compose_job(master_config, sweep_overrides)
         return job.materialize_full_config()
 
+    def _parse_overrides_and_create_caching_repo(
+        self, config_name: Optional[str], overrides: list[str]
+    ) -> tuple[list[Override], CachingConfigRepository]:
+        # Every composition starts here: with this loader's parses, and a repository made
+        # without copying the ConfigStore.
+        parsed = self._parse(overrides)
+        repo = _compat.caching_repository(self.repository)
+        self._process_config_searchpath(config_name, parsed, repo)
+        return parsed, repo
+
     def compute_defaults_list(self, config_name: Optional[str], overrides: list[str], run_mode: RunMode) -> Any:
         defaults = super().compute_defaults_list(config_name, overrides, run_mode)
         # Only --info asks for the defaults list (a run composes without it), so runs pay nothing.
