@@ -176,7 +176,11 @@ def _serve(reads: int, writes: int) -> None:
     from hydra_runner.sweepers.optuna_study import OptunaStudy
 
     study: Optional[OptunaStudy] = None
+    warm_up_due = warmed_up = False
     while True:
+        if warm_up_due and not warmed_up and not inbox.poll(_QUIET_BEFORE_WARM_UP):
+            _warm_up_tpe()
+            warmed_up = True
         try:
             name, args, kwargs = inbox.recv()
         except (EOFError, OSError):
@@ -188,6 +192,7 @@ def _serve(reads: int, writes: int) -> None:
             else:
                 assert study is not None and name in OptunaStudy.METHODS
                 result = getattr(study, name)(*args, **kwargs)
+                warm_up_due = warm_up_due or name == "ask"
         except Exception as e:
             outbox.send(("error", _sendable(e)))
             continue
@@ -205,7 +210,10 @@ def _preload() -> None:
 
     from hydra_runner.sweepers import _study_file, optuna_study  # noqa: F401
 
-    _warm_up_tpe()
+
+#: Seconds without a call, after the first trial is asked, before TPE is warmed up: by
+#: then the sweep has asked a trial for each of its slots and waits for one to end.
+_QUIET_BEFORE_WARM_UP = 0.05
 
 
 def _warm_up_tpe() -> None:
@@ -213,7 +221,8 @@ def _warm_up_tpe() -> None:
 
     TPE's first sampling loads and builds what takes some 35 ms, which would fall on the
     sweep's first trial after its startup trials, while a slot waits. Here it is done while
-    the sweep is still being composed.
+    the first trials run, not during the sweep's start, when this process and the sweep's
+    own share the cores with its workers.
     """
     import optuna
 
