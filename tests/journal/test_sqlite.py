@@ -107,6 +107,15 @@ def test_journal_survives_sigkill_of_its_writer(tmp_path: Path) -> None:
     assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 3
 
 
+def test_records_are_written_with_sqlites_normal_sync_whether_the_journal_is_new_or_not(tmp_path: Path) -> None:
+    # A new journal is made without syncing; what it records afterwards is kept as before.
+    for _ in range(2):
+        journal = SweepJournal.create(tmp_path, {})
+        assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        journal.close()
+
+
 def test_project_index_lists_sweeps_in_start_order(tmp_path: Path) -> None:
     first, second = tmp_path / "multirun" / "a", tmp_path / "elsewhere" / "b"
     for sweep in (first, second):
