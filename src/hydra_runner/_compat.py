@@ -34,6 +34,7 @@ __all__ = [
     "root_sharing",
     "set_parent",
     "isolated_hydra_state",
+    "plugins",
     "set_version_base",
     "setup_globals",
 ]
@@ -220,6 +221,38 @@ def shippable_singleton_instances() -> dict[Any, Any]:
 
     local = (Plugins, GlobalHydra, SourcesRegistry)
     return {cls: instance for cls, instance in Singleton._instances.items() if cls not in local}
+
+
+# The ``hydra_plugins`` directories the Plugins registry in this process was made from.
+_plugins_scanned: tuple[Any, tuple[str, ...]] = (None, ())
+
+
+def _plugin_dirs() -> tuple[str, ...]:
+    import importlib
+
+    try:
+        return tuple(importlib.import_module("hydra_plugins").__path__)
+    except ImportError:
+        return ()
+
+
+def plugins() -> Any:
+    """Hydra's Plugins registry, scanned again if ``hydra_plugins`` now spans other directories.
+
+    The pool scans before it forks its workers, so they inherit the scan; that is before the
+    task's import puts the project on sys.path, and a project can keep its own plugins there.
+    A registry made by someone else (Hydra itself) is taken to be current.
+    """
+    from hydra.core.plugins import Plugins
+
+    global _plugins_scanned
+    registry = Plugins.instance()
+    scanned_by, scanned_dirs = _plugins_scanned
+    dirs = _plugin_dirs()
+    if scanned_by is registry and scanned_dirs != dirs:
+        registry._initialize()
+    _plugins_scanned = (registry, dirs)
+    return registry
 
 
 def restore_singleton_instances(instances: dict[Any, Any]) -> None:

@@ -448,3 +448,29 @@ def test_a_worker_composes_the_trials_config_before_the_first_trial_comes(projec
     assert seen[0][:2] == ["0", "b"], seen  # the seed's first draw: the edit comes before any db=a trial
     assert [version for _, name, version in seen if name == "a"] == ["original"] * sum(1 for s in seen if s[1] == "a")
     assert any(name == "a" for _, name, _ in seen)
+
+
+PROJECT_PLUGIN = """
+    from hydra.core.config_search_path import ConfigSearchPath
+    from hydra.plugins.search_path_plugin import SearchPathPlugin
+
+    class ExtraConfigs(SearchPathPlugin):
+        def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
+            search_path.append(provider="project", path="file://extra_conf")
+"""
+
+
+def test_plugins_kept_beside_the_app_are_found_though_workers_start_before_its_import(project: Project) -> None:
+    # The pool scans Hydra's plugins before it forks its workers, before the task's import
+    # puts the app's directory on sys.path (as `python sub/app.py` would): the plugins kept
+    # there are found by a scan made after it.
+    project.write({
+        "sub/app.py": APP, "sub/conf/config.yaml": CONFIG,
+        "sub/hydra_plugins/project_search_path/__init__.py": PROJECT_PLUGIN,
+        "extra_conf/extra/one.yaml": "origin: project plugin\n",
+    })
+    r = project.cli("multirun", "sub/app.py", "+extra=one", "x=1,2", "-j", "2")
+    assert r.code == 0, r.err
+    configs = sorted(project.root.glob("multirun/*/*/*/.hydra/config.yaml"))
+    assert len(configs) == 2
+    assert all("origin: project plugin" in path.read_text() for path in configs)

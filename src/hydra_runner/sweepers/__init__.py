@@ -67,11 +67,11 @@ def register_short_names() -> None:
     hydra-optuna-sweeper keeps its name there. Registered after Hydra's plugin scan, so these win.
     """
     from hydra.core.config_store import ConfigStore
-    from hydra.core.plugins import Plugins
 
+    from hydra_runner import _compat
     from hydra_runner.plugin_adapters import PLUGIN_PACKAGE
 
-    Plugins.instance()
+    _compat.plugins()
     optuna_plugin: Any = importlib.import_module(f"{PLUGIN_PACKAGE}.runner_optuna_sweeper")
     random_plugin: Any = importlib.import_module(f"{PLUGIN_PACKAGE}.runner_random_sweeper")
     store = ConfigStore.instance()

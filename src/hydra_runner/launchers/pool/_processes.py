@@ -85,10 +85,15 @@ def prestart(slots: Sequence[Slot]) -> None:
     cwd = os.getcwd()
     start = WorkerProcess.spawn
     if can_fork():
+        from hydra_runner import _compat
         from hydra_runner.launchers.pool._worker import warm_up_parsers
 
-        warm_up_parsers()  # once here, for this process and every worker forked from it
-        start = WorkerProcess.fork
+        # Once here, for this process and every worker forked from it: the cores are then
+        # not shared with every worker scanning Hydra's plugins while this one composes.
+        warm_up_parsers()
+        _compat.plugins()
+        if can_fork():  # a plugin module may have started a thread
+            start = WorkerProcess.fork
     _prestarted.extend(start(slot, cwd) for slot in slots)
     atexit.register(_discard_prestarted)
 

@@ -254,10 +254,10 @@ def _warm_up() -> None:
 
     Not the task: it is imported after the bootstrap sets sys.path (and the devices are set).
     """
-    from hydra.core.plugins import Plugins
+    from hydra_runner import _compat
 
     warm_up_parsers()
-    Plugins.instance()
+    _compat.plugins()  # inherited from a parent that forked this worker
 
 
 def apply_bootstrap(boot: Bootstrap, *, environ: bool = True) -> None:
@@ -293,6 +293,9 @@ def serve(inbox_fd: int, outbox_fd: int) -> None:
     except (EOFError, OSError):  # started ahead for a pool that never came
         os._exit(0)
     apply_bootstrap(boot)
+    from hydra_runner import _compat
+
+    _compat.plugins()  # scanned again if the project, now on sys.path, has plugins of its own
 
     def ask_parent(kind: str, payload: Any) -> Any:
         # The job waits for the answer; the parent answers between its other work.
