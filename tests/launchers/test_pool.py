@@ -451,19 +451,26 @@ def test_a_worker_composes_the_trials_config_before_the_first_trial_comes(projec
 
 
 PROJECT_PLUGIN = """
+    from hydra._internal.core_plugins.file_config_source import FileConfigSource
     from hydra.core.config_search_path import ConfigSearchPath
     from hydra.plugins.search_path_plugin import SearchPathPlugin
 
+    class ProjectFiles(FileConfigSource):  # a scheme of its own: workers must know it too
+        @staticmethod
+        def scheme() -> str:
+            return "projectfile"
+
     class ExtraConfigs(SearchPathPlugin):
         def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
-            search_path.append(provider="project", path="file://extra_conf")
+            search_path.append(provider="project", path="projectfile://extra_conf")
 """
 
 
 def test_plugins_kept_beside_the_app_are_found_though_workers_start_before_its_import(project: Project) -> None:
     # The pool scans Hydra's plugins before it forks its workers, before the task's import
     # puts the app's directory on sys.path (as `python sub/app.py` would): the plugins kept
-    # there are found by a scan made after it.
+    # there are found by a scan made after it, in the parent (the search path) and in each
+    # worker (the config source its repository needs).
     project.write({
         "sub/app.py": APP, "sub/conf/config.yaml": CONFIG,
         "sub/hydra_plugins/project_search_path/__init__.py": PROJECT_PLUGIN,

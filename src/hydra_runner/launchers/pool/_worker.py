@@ -257,7 +257,7 @@ def _warm_up() -> None:
     from hydra_runner import _compat
 
     warm_up_parsers()
-    _compat.plugins()  # inherited from a parent that forked this worker
+    _compat.plugins()  # already made if this worker was forked: the parent scanned first
 
 
 def apply_bootstrap(boot: Bootstrap, *, environ: bool = True) -> None:
