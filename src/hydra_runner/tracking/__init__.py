@@ -2,6 +2,7 @@
 
     _base.Tracker        what a backend does; which tracker this process drives
     mlflow.MlflowTracker MLflow through its client API, with explicit run ids
+    _background.InOrder  a tracker's requests, in order, on a thread of their own
     callback             the Hydra callback that turns tracking on (--mlflow, or in a config)
     params               a config flattened to MLflow params
 

@@ -3,10 +3,13 @@
 Every call names its run id, so runs are right whichever process or thread a job ran in.
 A tracking store that fails never fails a job: the first error is reported once, with
 what was not logged, and the tracker stops trying (the sweep journal keeps the results).
+A sweep's tracker sends in the background (:meth:`MlflowTracker.send_in_background`): its
+requests run in order on a thread of their own, and the sweep waits for them at its end.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
@@ -15,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from hydra_runner.tracking._background import InOrder
 from hydra_runner.tracking._base import Tracker
 from hydra_runner.tracking.params import flatten_params, override_tags, param_batches, run_name
 
@@ -60,6 +64,24 @@ class MlflowTracker(Tracker):
         self.runs: dict[Optional[int], str] = {}
         self.artifact_uris: dict[str, str] = {}
         self.failed: Optional[str] = None
+        self._background: Optional[InOrder] = None
+
+    def send_in_background(self) -> None:
+        """From now on, store requests run on a thread of their own, in the order they were made."""
+        if self._background is None:
+            self._background = InOrder("hydra-runner-mlflow")
+            atexit.register(self.wait)  # a sweep that never reached its end still logs what it did
+
+    def wait(self) -> None:
+        """Return once every request made so far has been sent (or given up on)."""
+        if self._background is not None:
+            self._background.wait()
+
+    def _stop_background(self) -> None:
+        if self._background is not None:
+            self._background.close()
+            self._background = None
+            atexit.unregister(self.wait)
 
     # -- what the launcher calls ---------------------------------------------------------------
 
@@ -79,53 +101,70 @@ class MlflowTracker(Tracker):
         self._try(start, "the sweep's parent run")
 
     def start_job(self, num: Optional[int], *, overrides: Sequence[str], config: Any) -> None:
+        what = f"the run of job {num}" if num is not None else "the run"
+        overrides = list(overrides)
+        params: dict[str, str] = {}
+        run_tags: dict[str, str] = {}
+
+        def read() -> None:  # now, not in the background: the config may share nodes the next job changes
+            params.update(flatten_params(config) if config is not None else {})
+            run_tags.update(override_tags(overrides))
+            if num is not None:
+                run_tags[JOB_TAG] = str(num)
+
         def start() -> None:
             from mlflow.entities import Param
 
-            params = flatten_params(config) if config is not None else {}
-            run_tags = override_tags(overrides)
             if self.parent_id is not None:
                 run_tags[PARENT_TAG] = self.parent_id
-            if num is not None:
-                run_tags[JOB_TAG] = str(num)
             run = self.client.create_run(self._experiment_id(), run_name=run_name(num, overrides), tags=run_tags)
             self.runs[num] = run.info.run_id
             self.artifact_uris[run.info.run_id] = run.info.artifact_uri
             for batch in param_batches(params):
                 self.client.log_batch(run.info.run_id, params=[Param(k, v) for k, v in batch])
 
-        self._try(start, f"the run of job {num}" if num is not None else "the run")
+        self._try_now(read, what)
+        self._try(start, what)
 
     def log_metrics(self, num: Optional[int], metrics: dict[str, float], step: Optional[int] = None) -> None:
-        run_id = self.runs.get(num)
-        if run_id is not None:
-            self._try(lambda: self._log(run_id, metrics, step), f"metrics of job {num}")
+        metrics = dict(metrics)
+
+        def log_them() -> None:
+            run_id = self.runs.get(num)
+            if run_id is not None:
+                self._log(run_id, metrics, step)
+
+        self._try(log_them, f"metrics of job {num}")
 
     def end_job(self, num: Optional[int], *, status: str, value: Any = None, error: Optional[str] = None,
                 directory: Optional[str] = None) -> None:
-        run_id = self.runs.pop(num, None)
-        if run_id is None:
-            return
+        metrics: dict[str, float] = {}
+
+        def read() -> None:  # now: the value is the job's, and could change once it is handed back
+            metrics.update(numeric_metrics(value))
 
         def end() -> None:
+            run_id = self.runs.pop(num, None)
+            if run_id is None:
+                return
             tags = {"pruned": "true"} if status == "pruned" else {"error": _first_line(error)} if error else {}
-            self._log(run_id, numeric_metrics(value), None, tags)
+            self._log(run_id, metrics, None, tags)
             artifact_uri = self.artifact_uris.pop(run_id, None)
             if directory is not None and artifact_uri is not None:
                 self._log_job_files(artifact_uri, Path(directory))
             self.client.set_terminated(run_id, status=_STATUS.get(status, "FAILED"))
 
+        self._try_now(read, f"the end of job {num}")
         self._try(end, f"the end of job {num}")
 
     def end_sweep(self, *, status: str, metrics: dict[str, float], params: dict[str, str],
                   artifacts: list[str]) -> None:
-        parent_id = self.parent_id
-        if parent_id is None:
-            return
-
         def end() -> None:
             from mlflow.entities import Param
 
+            parent_id = self.parent_id
+            if parent_id is None:
+                return
             self._log(parent_id, metrics, None)
             for batch in param_batches(params):
                 self.client.log_batch(parent_id, params=[Param(k, v) for k, v in batch])
@@ -134,9 +173,11 @@ class MlflowTracker(Tracker):
             self.client.set_terminated(parent_id, status=_STATUS.get(status, "FAILED"))
 
         self._try(end, "the sweep's summary")
+        self._stop_background()
 
     def logged_jobs(self) -> set[int]:
         """Jobs of the sweep that have a finished run under its parent (a run left RUNNING is closed)."""
+        self.wait()
         if self.parent_id is None or self.experiment_id is None:
             return set()
         done: set[int] = set()
@@ -186,6 +227,12 @@ class MlflowTracker(Tracker):
             repo.log_artifact(str(log_file))
 
     def _try(self, action: Callable[[], None], what: str) -> None:
+        if self._background is not None:
+            self._background.call(lambda: self._try_now(action, what))
+        else:
+            self._try_now(action, what)
+
+    def _try_now(self, action: Callable[[], None], what: str) -> None:
         if self.failed is not None:
             return
         try:
