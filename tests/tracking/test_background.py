@@ -17,6 +17,7 @@ def test_calls_run_in_the_order_they_were_made_and_wait_returns_after_the_last()
         sender.call(lambda i=i: (time.sleep(0.2 if i == 0 else 0.001), done.append(i)))
     sender.wait()
     assert done == list(range(50))
+    sender.close()
 
 
 def test_a_call_does_not_hold_up_the_caller() -> None:
@@ -28,6 +29,7 @@ def test_a_call_does_not_hold_up_the_caller() -> None:
     release.set()
     sender.wait()
     assert finished.is_set()
+    sender.close()
 
 
 def test_in_a_forked_process_calls_run_at_once() -> None:
@@ -48,6 +50,7 @@ def test_in_a_forked_process_calls_run_at_once() -> None:
     finally:
         os.close(reads)
         os.waitpid(pid, 0)
+        sender.close()
 
 
 def test_close_runs_what_was_called_then_ends_the_thread() -> None:
