@@ -61,9 +61,9 @@ from typing import Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    REPO_ROOT,
     CommandFailed,
     LoadMeter,
-    REPO_ROOT,
     Tools,
     bench_env,
     clean_outputs,

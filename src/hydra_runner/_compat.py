@@ -256,10 +256,9 @@ def plugins() -> Any:
 
 
 def restore_singleton_instances(instances: dict[Any, Any]) -> None:
+    from hydra._internal.sources_registry import SourcesRegistry
     from hydra.core.plugins import Plugins
     from hydra.core.singleton import Singleton
-
-    from hydra._internal.sources_registry import SourcesRegistry
 
     # Plugin discovery scans every hydra_plugins module (and fills the config source
     # registry): keep what this process's scan found, if it made one.

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from hydra_runner.app import App
-from hydra_runner.results import JobResult, SweepResult
-from hydra_runner.target import UNSET, resolve_target, task_spec_from_function
+from hydra_runner.jobs.result import JobResult, SweepResult
+from hydra_runner.tasks.locate import UNSET, resolve_target, task_spec_from_function
 
 __all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app"]
 

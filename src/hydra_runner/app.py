@@ -23,10 +23,10 @@ from omegaconf import OmegaConf
 
 from hydra_runner import _compat, _teardown
 from hydra_runner.composition.loader import CachingConfigLoader
-from hydra_runner.task_ref import TaskRef
-from hydra_runner.results import JobResult, SweepResult
-from hydra_runner.target import UNSET, TaskSpec
-from hydra_runner.task_call import make_task_function
+from hydra_runner.jobs.result import JobResult, SweepResult
+from hydra_runner.tasks.call import make_task_function
+from hydra_runner.tasks.locate import UNSET, TaskSpec
+from hydra_runner.tasks.ref import TaskRef
 
 __all__ = ["App", "ConfigLocation"]
 

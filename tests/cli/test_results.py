@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from hydra_runner.cli._errors import run_guarded
 from hydra_runner.cli.results import results_command, sweeps_command
-from tests.journal.test_report import BY_LOSS, BY_LOSS_DESC, PNG_SIGNATURE, demo_sweep
+from tests.journal.test_tables import BY_LOSS, BY_LOSS_DESC, PNG_SIGNATURE, demo_sweep
 
 WIDE = {"COLUMNS": "200"}  # rich cuts cells to the terminal's width; the tests read whole rows
 

@@ -10,7 +10,10 @@ from hydra.types import RunMode
 
 from hydra_runner import _compat
 from hydra_runner.composition.loader import CachingConfigLoader
-from hydra_runner.composition.shadowed_values import self_placement_hint, shadowed_primary_values
+from hydra_runner.composition.shadowed_values import (
+    self_placement_hint,
+    shadowed_primary_values,
+)
 
 
 def _conf(tmp_path: Path, self_entry: str) -> CachingConfigLoader:

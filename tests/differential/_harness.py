@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from hydra_runner.jobs.runner import CONSOLE_LOG
 from hydra_runner.journal import JOURNAL_FILE
-from hydra_runner.launchers.pool._worker import CONSOLE_LOG
 
 TIMEOUT = 120
 SELF_CHECK = os.environ.get("DIFF_SELF_CHECK", "") not in ("", "0", "false", "no")

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from hydra_runner.journal import Status, SweepBusy, SweepJournal, latest_sweep, list_sweeps, register_sweep
+from hydra_runner.journal import (
+    Status,
+    SweepBusy,
+    SweepJournal,
+    latest_sweep,
+    list_sweeps,
+    register_sweep,
+)
 from hydra_runner.journal.sqlite import encode_value
 
 

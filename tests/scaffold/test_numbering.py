@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from hydra_runner.errors import UsageError
-from hydra_runner.scaffold.numbering import format_number, next_number, numbered_dirs, numbered_files, split_name
+from hydra_runner.scaffold.numbering import (
+    format_number,
+    next_number,
+    numbered_dirs,
+    numbered_files,
+    split_name,
+)
 
 
 @pytest.mark.parametrize(

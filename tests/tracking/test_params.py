@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from omegaconf import OmegaConf
 
-from hydra_runner.tracking.params import MASK, MAX_VALUE_LENGTH, flatten_params, param_batches
+from hydra_runner.tracking.params import (
+    MASK,
+    MAX_VALUE_LENGTH,
+    flatten_params,
+    param_batches,
+)
 
 
 def test_nested_config_becomes_dotted_keys_with_lists_by_index() -> None:

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
+
 from hydra_runner.plugin_adapters import SweeperAdapter
 
 # No `from __future__ import annotations`: Hydra executes plugin modules without registering

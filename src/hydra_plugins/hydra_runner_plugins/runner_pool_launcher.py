@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
+
 from hydra_runner.plugin_adapters import LauncherAdapter
 
 # No `from __future__ import annotations`: Hydra executes plugin modules without registering

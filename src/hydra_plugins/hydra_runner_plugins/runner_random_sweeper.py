@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 
 from hydra.core.config_store import ConfigStore
+
 from hydra_runner.plugin_adapters import SweeperAdapter
 
 # No `from __future__ import annotations` (see runner_pool_launcher).

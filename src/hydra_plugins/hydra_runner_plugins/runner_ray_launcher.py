@@ -1,13 +1,14 @@
 """``hydra/launcher=runner_ray``: hydra-runner's Ray launcher for any ``@hydra.main`` app.
 
 Light on purpose (Hydra imports every plugin module at start-up): Ray and the real
-launcher, :class:`hydra_runner.launchers.ray_tasks.RayLauncher`, load only when used.
+launcher, :class:`hydra_runner.launchers.ray.tasks.RayLauncher`, load only when used.
 """
 
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 from hydra.core.config_store import ConfigStore
+
 from hydra_runner.plugin_adapters import LauncherAdapter
 
 # No `from __future__ import annotations` (see runner_pool_launcher).
@@ -42,4 +43,4 @@ ConfigStore.instance().store(group="hydra/launcher", name="runner_ray", node=Run
 
 
 class RunnerRayLauncher(LauncherAdapter):
-    launcher_path = "hydra_runner.launchers.ray_tasks:RayLauncher"
+    launcher_path = "hydra_runner.launchers.ray.tasks:RayLauncher"

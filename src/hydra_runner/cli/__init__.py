@@ -15,9 +15,18 @@ from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
 from hydra_runner.cli._exit import exit_with
 from hydra_runner.cli._exit import install as install_exit
-from hydra_runner.cli.completion import COMPLETE_VAR, complete_from_environment, completion_command
+from hydra_runner.cli.completion import (
+    COMPLETE_VAR,
+    complete_from_environment,
+    completion_command,
+)
 from hydra_runner.cli.doctor import doctor_command
-from hydra_runner.cli.named import commands_command, format_named_commands, named_command, named_command_names
+from hydra_runner.cli.named import (
+    commands_command,
+    format_named_commands,
+    named_command,
+    named_command_names,
+)
 from hydra_runner.cli.new import new_group
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import click
-from click.shell_completion import BashComplete, CompletionItem, FishComplete, ShellComplete, ZshComplete, split_arg_string
+from click.shell_completion import (
+    BashComplete,
+    CompletionItem,
+    FishComplete,
+    ShellComplete,
+    ZshComplete,
+    split_arg_string,
+)
 
 __all__ = [
     "COMPLETE_VAR",

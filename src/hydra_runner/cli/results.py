@@ -1,6 +1,6 @@
 """``hydra-runner results`` and ``hydra-runner sweeps``: a sweep's jobs, a project's sweeps.
 
-The logic is :mod:`hydra_runner.journal.report`; this module parses options and prints.
+The logic is :mod:`hydra_runner.journal.tables`; this module parses options and prints.
 Only click is imported at start-up: rich and the journal are imported when a command runs.
 """
 
@@ -68,8 +68,8 @@ def results_command(
     """
     from hydra_runner.errors import UsageError
     from hydra_runner.journal.index import resolve_sweep_dir
-    from hydra_runner.journal.report import load_report, plot, write_csv, write_json
-    from hydra_runner.launchers.ray_jobs import collect
+    from hydra_runner.journal.tables import load_report, plot, write_csv, write_json
+    from hydra_runner.launchers.ray.jobs import collect
 
     if csv_path == "-" and json_path == "-":
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
@@ -109,7 +109,7 @@ def sweeps_command(limit: int) -> int:
     from rich.text import Text
 
     from hydra_runner.journal.index import find_project_root
-    from hydra_runner.journal.report import sweep_summaries
+    from hydra_runner.journal.tables import sweep_summaries
 
     summaries = sweep_summaries(find_project_root(), limit=limit)
     if not summaries:
@@ -149,7 +149,7 @@ def _print_report(report: Any, *, total: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from hydra_runner.journal.report import short_command
+    from hydra_runner.journal.tables import short_command
 
     console = Console()
     header = Text(str(relative(report.sweep_dir)), style="bold")

@@ -25,7 +25,7 @@ def status_command(sweep_dir: Optional[Path]) -> int:
     from hydra_runner.errors import UsageError
     from hydra_runner.journal import SweepJournal
     from hydra_runner.journal.index import resolve_sweep_dir
-    from hydra_runner.launchers.ray_jobs import ADDRESS_KEY, collect
+    from hydra_runner.launchers.ray.jobs import ADDRESS_KEY, collect
 
     directory = resolve_sweep_dir(sweep_dir)
     states = collect(directory)

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from hydra.core.default_element import ConfigDefault, DefaultsTreeNode, GroupDefault, InputDefault, ResultDefault
+from hydra.core.default_element import (
+    ConfigDefault,
+    DefaultsTreeNode,
+    GroupDefault,
+    InputDefault,
+    ResultDefault,
+)
 from omegaconf import OmegaConf
 
 if TYPE_CHECKING:

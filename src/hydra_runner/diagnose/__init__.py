@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
 
-from hydra_runner.diagnose._defaults import missing_config, missing_option, missing_primary, yaml_error
+from hydra_runner.diagnose._defaults import (
+    missing_config,
+    missing_option,
+    missing_primary,
+    yaml_error,
+)
 from hydra_runner.diagnose._messages import full_message
 from hydra_runner.diagnose._overrides import (
     ambiguous_list,
@@ -52,7 +57,6 @@ def is_config_error(exc: BaseException) -> bool:
     """Is ``exc`` a failure to compose (as opposed to the task's own error)?"""
     from hydra.errors import HydraException
     from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
-
     from yaml import YAMLError
 
     if getattr(exc, TASK_ERROR_ATTR, False):

@@ -9,7 +9,13 @@ import re
 import typing
 from typing import Any, Optional, Sequence
 
-from hydra_runner.diagnose._messages import closest, display_path, full_message, node_error, yaml_scalar
+from hydra_runner.diagnose._messages import (
+    closest,
+    display_path,
+    full_message,
+    node_error,
+    yaml_scalar,
+)
 from hydra_runner.errors import ConfigError
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from hydra_runner.journal.index import latest_sweep, list_sweeps, register_sweep
 from hydra_runner.journal.meta import describe_sweep, set_command
-from hydra_runner.journal.sqlite import JOURNAL_FILE, JobRecord, Status, SweepBusy, SweepJournal
+from hydra_runner.journal.sqlite import (
+    JOURNAL_FILE,
+    JobRecord,
+    Status,
+    SweepBusy,
+    SweepJournal,
+)
 
 __all__ = [
     "JOURNAL_FILE",

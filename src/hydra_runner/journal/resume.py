@@ -48,8 +48,8 @@ def resume_sweep(sweep_dir: Optional[str] = None) -> int:
 
 def _refuse_while_on_cluster(path: Path) -> None:
     """A sweep handed to a cluster (--no-wait) resumes only once none of its jobs is still there."""
-    from hydra_runner.launchers.ray_jobs import collect
     from hydra_runner.journal.sqlite import Status
+    from hydra_runner.launchers.ray.jobs import collect
 
     waiting = [state.num for state in collect(path) or () if state.status is Status.SUBMITTED]
     if waiting:

@@ -7,7 +7,6 @@ any moment leaves a journal that opens and is right about every job that finishe
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 import os
@@ -16,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from hydra_runner.jobs.model import Status
 
 __all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepBusy", "SweepJournal", "encode_value"]
 
@@ -53,24 +54,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT
 );
 """
-
-
-class Status(str, enum.Enum):
-    PENDING = "pending"
-    #: Handed to a cluster that runs it on its own (``--no-wait``); collected later.
-    SUBMITTED = "submitted"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CRASHED = "crashed"
-    TIMEOUT = "timeout"
-    PRUNED = "pruned"
-    INTERRUPTED = "interrupted"
-
-    @property
-    def finished_well(self) -> bool:
-        """Whether a job in this state is done for good (``resume`` leaves it alone)."""
-        return self in (Status.SUCCEEDED, Status.PRUNED)
 
 
 @dataclass(frozen=True)

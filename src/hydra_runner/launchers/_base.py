@@ -27,12 +27,21 @@ from hydra_runner import _compat, tracking
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import UsageError
-from hydra_runner.journal import JOURNAL_FILE, Status, SweepBusy, SweepJournal, describe_sweep, register_sweep
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.outcome import Ended, outcome_of
+from hydra_runner.jobs.result import JobResult
+from hydra_runner.journal import (
+    JOURNAL_FILE,
+    Status,
+    SweepBusy,
+    SweepJournal,
+    describe_sweep,
+    register_sweep,
+)
 from hydra_runner.journal.resume import resuming
-from hydra_runner.launchers._schedule import Ended, JobFeed, outcome_of, run_schedule
-from hydra_runner.results import JobResult
+from hydra_runner.launchers._schedule import JobFeed, run_schedule
 
-__all__ = ["JobSpec", "RunnerLauncher"]
+__all__ = ["RunnerLauncher"]
 
 
 # Job announcements are logged under BasicLauncher's logger name, because the in-process
@@ -41,10 +50,6 @@ _BASIC_LAUNCHER_LOG = logging.getLogger("hydra._internal.core_plugins.basic_laun
 
 #: The metric ``hydra_runner.report(value, step)`` logs (the job's return value is ``value``).
 INTERMEDIATE_VALUE = "intermediate_value"
-
-JobSpec = tuple[int, Sequence[str]]
-"""A job to launch: its number in the sweep and its overrides."""
-
 
 class RunnerLauncher(Launcher, ABC):
     """A Hydra ``Launcher`` whose jobs are composed by the template-caching loader.

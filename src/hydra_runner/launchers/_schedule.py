@@ -12,67 +12,24 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-import traceback
 from abc import ABC, abstractmethod
 from collections import Counter, deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from hydra.core.utils import JobReturn, JobStatus
 
-from hydra_runner.errors import JobCrashed, JobInterrupted, JobNotStarted, JobTimedOut
+from hydra_runner.errors import JobNotStarted
+from hydra_runner.jobs.events import is_pruned
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.outcome import Ended
+from hydra_runner.jobs.result import JobResult
 from hydra_runner.journal import Status
 from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
-from hydra_runner.reporting import is_pruned
-from hydra_runner.results import JobResult
 
 if TYPE_CHECKING:
-    from hydra_runner.launchers._base import JobSpec, RunnerLauncher
+    from hydra_runner.launchers._base import RunnerLauncher
 
-__all__ = ["Ended", "JobFeed", "JobList", "ended_job", "launch_scheduled", "outcome_of", "run_schedule"]
-
-
-@dataclass
-class Ended:
-    """A job that ended, as a backend reports it."""
-
-    num: int
-    status: Status
-    ret: JobReturn
-    duration: float
-    directory: Optional[str]
-    #: For a job that did not succeed: its traceback, or what happened to its process.
-    error: Optional[str] = None
-
-
-_LOST = {Status.CRASHED: JobCrashed, Status.TIMEOUT: JobTimedOut, Status.INTERRUPTED: JobInterrupted}
-
-
-def ended_job(num: int, overrides: Sequence[str], status: Status, duration: float, directory: Optional[str],
-              outcome: Any = None, message: str = "") -> Ended:
-    """A job that ran in another process: from its ``JobOutcome``, or, lost without one, from ``message``."""
-    ret = JobResult(overrides=list(overrides), status=JobStatus.FAILED)
-    if outcome is not None:
-        ret.task_name, ret.working_dir = outcome.task_name, outcome.working_dir
-        if outcome.completed:
-            ret.status, ret.return_value = JobStatus.COMPLETED, outcome.return_value
-        else:
-            ret.return_value = outcome.exception
-    else:
-        ret.return_value = _LOST[status](f"job #{num}: {message}")
-    error = None
-    if status is not Status.SUCCEEDED:
-        error = (outcome.traceback if outcome is not None else None) or message
-    return Ended(num, status, ret, duration, directory, error)
-
-
-def outcome_of(ret: JobReturn) -> tuple[Status, Optional[str]]:
-    """A finished job's journal status and, unless it succeeded, its traceback."""
-    if ret.status == JobStatus.COMPLETED:
-        return Status.SUCCEEDED, None
-    exc = ret._return_value
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc is not None else None
-    return (Status.PRUNED if is_pruned(exc) else Status.FAILED), text
+__all__ = ["JobFeed", "JobList", "launch_scheduled", "run_schedule"]
 
 
 class JobFeed(ABC):

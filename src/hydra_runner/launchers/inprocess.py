@@ -8,10 +8,11 @@ from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn
 
-from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._run_job import reapply_logging, resolved_logging, run_sweep_job
-from hydra_runner.launchers._schedule import Ended, outcome_of
-from hydra_runner.reporting import reporting_to
+from hydra_runner.jobs.events import reporting_to
+from hydra_runner.jobs.execute import reapply_logging, resolved_logging, run_sweep_job
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.outcome import Ended, outcome_of
+from hydra_runner.launchers._base import RunnerLauncher
 
 __all__ = ["InProcessLauncher"]
 

@@ -24,7 +24,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 def _experiment_schema(
     experiment: str, root: Union[str, os.PathLike[str], None], class_name: str
 ) -> tuple[Path, type, str]:
-    from hydra_runner.target import hydra_main_file
+    from hydra_runner.tasks.locate import hydra_main_file
 
     base = Path(root) if root is not None else Path()
     directory = resolve_experiment(experiment, base)

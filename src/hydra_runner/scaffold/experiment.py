@@ -9,7 +9,12 @@ from typing import Optional, Union
 from hydra_runner.errors import UsageError
 from hydra_runner.scaffold.clone import cloned_files
 from hydra_runner.scaffold.layout import experiments_dir, resolve_experiment
-from hydra_runner.scaffold.numbering import format_number, next_number, numbered_dirs, split_name
+from hydra_runner.scaffold.numbering import (
+    format_number,
+    next_number,
+    numbered_dirs,
+    split_name,
+)
 from hydra_runner.scaffold.templates import config_yaml, diff_yaml, train_py
 from hydra_runner.scaffold.writing import write_new_tree
 

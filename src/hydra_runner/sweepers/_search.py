@@ -24,9 +24,10 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner.errors import SweepFailed
+from hydra_runner.jobs.outcome import outcome_of
 from hydra_runner.journal import JobRecord, Status, SweepJournal
 from hydra_runner.journal.resume import resuming
-from hydra_runner.launchers._schedule import JobFeed, outcome_of
+from hydra_runner.launchers._schedule import JobFeed
 from hydra_runner.sweepers.objective import NotAnObjective, Objective
 from hydra_runner.sweepers.search_space import SearchSpace
 

@@ -20,7 +20,13 @@ from typing import Any, Optional, Union
 
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status, SweepJournal
-from hydra_runner.sweepers._search import UNFINISHED, SearchFeed, SearchResult, SearchSweeper, TrialResult
+from hydra_runner.sweepers._search import (
+    UNFINISHED,
+    SearchFeed,
+    SearchResult,
+    SearchSweeper,
+    TrialResult,
+)
 from hydra_runner.sweepers.objective import Objective
 from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
 from hydra_runner.sweepers.search_space import SearchSpace

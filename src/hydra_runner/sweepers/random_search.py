@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from hydra_runner.journal import SweepJournal
-from hydra_runner.sweepers._search import UNFINISHED, SearchFeed, SearchSweeper, TrialResult
+from hydra_runner.sweepers._search import (
+    UNFINISHED,
+    SearchFeed,
+    SearchSweeper,
+    TrialResult,
+)
 from hydra_runner.sweepers.objective import Objective
 from hydra_runner.sweepers.search_space import SearchSpace
 

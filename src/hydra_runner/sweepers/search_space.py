@@ -22,8 +22,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.object_type import ObjectType
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import (
     ChoiceSweep,
     Glob,
@@ -59,7 +59,11 @@ class Param:
 
     def distribution(self) -> Any:
         """This parameter as an Optuna distribution."""
-        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+        from optuna.distributions import (
+            CategoricalDistribution,
+            FloatDistribution,
+            IntDistribution,
+        )
 
         if self.kind == CATEGORICAL:
             return CategoricalDistribution(list(self.choices))

@@ -11,6 +11,13 @@ Importing this package imports no tracking backend.
 
 from __future__ import annotations
 
-from hydra_runner.tracking._base import Tracker, activate, active, current_job, deactivate, set_current_job
+from hydra_runner.tracking._base import (
+    Tracker,
+    activate,
+    active,
+    current_job,
+    deactivate,
+    set_current_job,
+)
 
 __all__ = ["Tracker", "activate", "active", "current_job", "deactivate", "set_current_job"]

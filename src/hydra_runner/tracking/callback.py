@@ -24,8 +24,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner import tracking
+from hydra_runner.jobs.events import in_launched_job
 from hydra_runner.journal import JOURNAL_FILE
-from hydra_runner.reporting import in_launched_job
 
 if TYPE_CHECKING:
     from hydra_runner.tracking.mlflow import MlflowTracker
@@ -101,7 +101,7 @@ class MlflowCallback(Callback):
         tracker = tracking.active()
         if tracker is None:
             return
-        from hydra_runner.launchers._schedule import outcome_of
+        from hydra_runner.jobs.outcome import outcome_of
 
         status, error = outcome_of(job_return)
         tracker.end_job(tracking.current_job(), status=status.value,
@@ -131,7 +131,7 @@ def end_tracked_sweep(sweep_dir: Path, *, status: str) -> None:
             params[f"best.{key}"] = str(value)
         artifacts.append(str(results))
     if (sweep_dir / JOURNAL_FILE).exists():
-        from hydra_runner.journal.report import load_report, write_csv
+        from hydra_runner.journal.tables import load_report, write_csv
 
         with open(sweep_dir / "results.csv", "w", encoding="utf-8", newline="") as file:
             write_csv(load_report(sweep_dir), file)

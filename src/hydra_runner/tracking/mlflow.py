@@ -20,7 +20,12 @@ from typing import Any, Callable, Optional
 
 from hydra_runner.tracking._background import InOrder
 from hydra_runner.tracking._base import Tracker
-from hydra_runner.tracking.params import flatten_params, override_tags, param_batches, run_name
+from hydra_runner.tracking.params import (
+    flatten_params,
+    override_tags,
+    param_batches,
+    run_name,
+)
 
 __all__ = ["MlflowTracker", "default_tracking_uri", "tracking_uri"]
 
@@ -215,7 +220,9 @@ class MlflowTracker(Tracker):
                 self.client.log_batch(run_id, metrics=batch, tags=run_tags if start == 0 else [])
 
     def _log_job_files(self, artifact_uri: str, directory: Path) -> None:
-        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        from mlflow.store.artifact.artifact_repository_registry import (
+            get_artifact_repository,
+        )
 
         # The repository straight from the artifact URI create_run returned: the client
         # would first read the run back from the store to find it.

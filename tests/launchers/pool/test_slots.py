@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from hydra_runner.errors import UsageError
-from hydra_runner.launchers.pool._slots import detect_gpus, parse_gpus, parse_n_jobs, plan_slots
+from hydra_runner.launchers.pool._slots import (
+    detect_gpus,
+    parse_gpus,
+    parse_n_jobs,
+    plan_slots,
+)
 
 
 @pytest.mark.parametrize(

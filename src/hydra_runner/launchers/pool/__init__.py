@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import weakref
 from typing import Any, Optional, Sequence, Union
 
@@ -19,16 +18,16 @@ from hydra.core.utils import JobReturn
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
-from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._schedule import Ended, ended_job, launch_scheduled
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.outcome import Ended, ended_job
+from hydra_runner.jobs.result import JobResult
+from hydra_runner.jobs.runner import CONSOLE_LOG, worker_setup
+from hydra_runner.launchers._base import RunnerLauncher
+from hydra_runner.launchers._schedule import launch_scheduled
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
-from hydra_runner.launchers.pool._protocol import Bootstrap, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot, machine_slots
-from hydra_runner.launchers.pool._worker import CONSOLE_LOG
-from hydra_runner.results import JobResult
-from hydra_runner.task_ref import TaskRef
 
-__all__ = ["ProcessPoolLauncher", "worker_setup"]
+__all__ = ["ProcessPoolLauncher"]
 
 
 class ProcessPoolLauncher(RunnerLauncher):
@@ -88,7 +87,7 @@ class ProcessPoolLauncher(RunnerLauncher):
         return f"on {workers} worker process{'' if workers == 1 else 'es'}"
 
     def _start_pool(self) -> WorkerPool:
-        bootstrap, setup = worker_setup(self)
+        bootstrap, setup = worker_setup(self.config, self.task_function, self.loader)
         pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout, on_event=self.job_event)
         pool.start()
         # Workers started for a sweep that never launches (invalid jobs) end with the launcher.
@@ -169,45 +168,6 @@ class ProcessPoolLauncher(RunnerLauncher):
 
         ret.set_cfg_factory(lambda: composed().task_config())
         ret.set_hydra_cfg_factory(lambda: _snapshot(composed()))
-
-
-def worker_setup(launcher: RunnerLauncher) -> tuple[Bootstrap, WorkerSetup]:
-    """What a process needs to run ``launcher``'s jobs: where and how to start, then the task and configs."""
-    from hydra_runner import _compat
-
-    assert launcher.config is not None and launcher.task_function is not None and launcher.loader is not None
-    task_ref = TaskRef.for_task(launcher.task_function)
-    bootstrap = Bootstrap(
-        sys_path=list(sys.path),
-        argv=list(sys.argv),
-        cwd=os.getcwd(),
-        main_file=task_ref.main_file if task_ref.module == "__main__" else None,
-        environ=dict(os.environ),
-    )
-    setup = WorkerSetup(
-        task_ref=task_ref,
-        config=launcher.config,
-        loader=launcher.loader,
-        singleton_state=_compat.shippable_singleton_instances(),
-        task_name=str(launcher.config.hydra.job.name),
-        resolvers=_sendable_resolvers(),
-    )
-    return bootstrap, setup
-
-
-def _sendable_resolvers() -> dict[str, bytes]:
-    """The parent's OmegaConf resolvers that can be sent to a worker (by value)."""
-    from omegaconf.basecontainer import BaseContainer
-
-    from hydra_runner.task_ref import dumps_by_value
-
-    sendable: dict[str, bytes] = {}
-    for name, resolver in BaseContainer._resolvers.items():
-        try:
-            sendable[name] = dumps_by_value(resolver)
-        except Exception:  # without cloudpickle, or it holds what cannot be sent: not sent
-            pass
-    return sendable
 
 
 def _snapshot(job: Any) -> Any:

@@ -21,11 +21,12 @@ from typing import Any, Callable, Optional, Sequence
 
 from hydra_runner.composition.job import JobTemplate
 from hydra_runner.errors import UsageError
+from hydra_runner.jobs.outcome import JobOutcome
+from hydra_runner.jobs.runner import Bootstrap, WorkerSetup
 from hydra_runner.journal import Status
 from hydra_runner.launchers.pool._processes import Handle, start_worker
-from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome, WorkerSetup
 from hydra_runner.launchers.pool._slots import Slot
-from hydra_runner.task_ref import dumps_by_value
+from hydra_runner.tasks.ref import dumps_by_value
 
 __all__ = ["Finished", "PoolError", "WorkerPool"]
 

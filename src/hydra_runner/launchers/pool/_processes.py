@@ -86,7 +86,7 @@ def prestart(slots: Sequence[Slot]) -> None:
     start = WorkerProcess.spawn
     if can_fork():
         from hydra_runner import _compat
-        from hydra_runner.launchers.pool._worker import warm_up_parsers
+        from hydra_runner.jobs.runner import warm_up_parsers
 
         # Once here, for this process and every worker forked from it: the cores are then
         # not shared with every worker scanning Hydra's plugins while this one composes.

@@ -18,12 +18,14 @@ from typing import Any, Optional, Sequence
 from hydra.core.utils import JobReturn, JobStatus
 
 from hydra_runner.errors import UsageError
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.outcome import Ended, JobOutcome, ended_job
+from hydra_runner.jobs.result import JobResult
+from hydra_runner.jobs.runner import Bootstrap
 from hydra_runner.journal import Status
-from hydra_runner.launchers._base import JobSpec, RunnerLauncher
-from hydra_runner.launchers._schedule import Ended, ended_job, launch_scheduled
-from hydra_runner.launchers.pool._protocol import Bootstrap, JobOutcome
+from hydra_runner.launchers._base import RunnerLauncher
+from hydra_runner.launchers._schedule import launch_scheduled
 from hydra_runner.launchers.task_env import TaskEnv, parse_memory
-from hydra_runner.results import JobResult
 
 __all__ = ["PROJECT_EXCLUDES", "RayLauncher", "apply_task_env", "task_options"]
 
@@ -100,10 +102,10 @@ class RayLauncher(RunnerLauncher):
                      log_to_driver=False, configure_logging=False)
             self._started_ray = True
         if self._setup_ref is None:
-            from hydra_runner.launchers.pool import worker_setup
-            from hydra_runner.task_ref import dumps_by_value
+            from hydra_runner.jobs.runner import worker_setup
+            from hydra_runner.tasks.ref import dumps_by_value
 
-            boot, setup = worker_setup(self)
+            boot, setup = worker_setup(self.config, self.task_function, self.loader)
             self._boot = replace(boot, environ={})  # the shell's variables stay here; --forward-env names what goes
             # Put once; every task gets a reference, and each worker process unpacks it once.
             setup_bytes = dumps_by_value(setup, script_in_workers=self._boot.main_file is not None)
@@ -151,7 +153,7 @@ class RayLauncher(RunnerLauncher):
 
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:
         if not self.wait:
-            from hydra_runner.launchers.ray_jobs import submit_jobs
+            from hydra_runner.launchers.ray.jobs import submit_jobs
 
             return submit_jobs(self, jobs)
         return launch_scheduled(self, jobs)
@@ -350,7 +352,7 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
 
     import ray
 
-    from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
+    from hydra_runner.jobs.runner import JobRunner, apply_bootstrap
 
     key, blob = setup
     runner = _runners.get(key)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hydra_runner.errors import TargetError
-from hydra_runner.target import hydra_main_file
+from hydra_runner.tasks.locate import hydra_main_file
 from tests.conftest import Project
 
 DECORATED = "import hydra\n@hydra.main(version_base=None, config_path='.', config_name='config')\ndef main(cfg):\n    print(cfg)\n"

@@ -31,8 +31,8 @@ from hydra_runner.journal import Status, SweepJournal
 if TYPE_CHECKING:
     from hydra.core.utils import JobReturn
 
-    from hydra_runner.launchers._base import JobSpec
-    from hydra_runner.launchers.ray_tasks import RayLauncher
+    from hydra_runner.jobs.model import JobSpec
+    from hydra_runner.launchers.ray.tasks import RayLauncher
 
 __all__ = ["ADDRESS_KEY", "RAY_JOB_PREFIX", "RayJobState", "collect", "submit_jobs"]
 
@@ -83,14 +83,14 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
     """Submit ``jobs`` as Ray jobs, record their ids, and return without waiting for them."""
     from hydra.core.utils import JobStatus
 
-    from hydra_runner.launchers.pool import worker_setup
-    from hydra_runner.launchers.ray_tasks import task_options
-    from hydra_runner.results import JobResult
-    from hydra_runner.task_ref import dumps_by_value
+    from hydra_runner.jobs.result import JobResult
+    from hydra_runner.jobs.runner import worker_setup
+    from hydra_runner.launchers.ray.tasks import task_options
+    from hydra_runner.tasks.ref import dumps_by_value
 
     assert launcher.config is not None
     jobs_api = client(launcher.address)
-    boot, setup = worker_setup(launcher)
+    boot, setup = worker_setup(launcher.config, launcher.task_function, launcher.loader)
     boot = replace(boot, environ={})  # the shell's variables stay here; --forward-env names what goes
     project = Path(boot.cwd)
     sweep_id = uuid.uuid4().hex[:8]
@@ -115,7 +115,7 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
             runtime_env = _runtime_env(launcher.runtime_env(), options.get("runtime_env", {}))
             runtime_env["py_modules"] = [*runtime_env.get("py_modules", []), str(staging / package)]
             ray_job = jobs_api.submit_job(
-                entrypoint=f"python -m hydra_runner.launchers.ray_jobs {package} {num} "
+                entrypoint=f"python -m hydra_runner.launchers.ray.jobs {package} {num} "
                            + _quote(json.dumps(list(overrides))),
                 submission_id=f"{task_name}-{sweep_id}-{num}",
                 runtime_env=runtime_env,
@@ -146,7 +146,7 @@ def _runtime_env(sweep: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
         if key in sweep and key in job:
             env[key] = {**sweep[key], **job[key]} if key == "env_vars" else [*sweep[key], *job[key]]
     if "working_dir" not in env:  # the entrypoint reads the sweep's setup from the package: it always goes
-        from hydra_runner.launchers.ray_tasks import PROJECT_EXCLUDES
+        from hydra_runner.launchers.ray.tasks import PROJECT_EXCLUDES
 
         env.update(working_dir=str(Path.cwd()), excludes=[*PROJECT_EXCLUDES, *env.get("excludes", [])])
     return env
@@ -234,8 +234,8 @@ def _run_submitted(package: str, num: int, overrides: list[str]) -> int:
     import importlib
     import pickle
 
+    from hydra_runner.jobs.runner import JobRunner, apply_bootstrap
     from hydra_runner.journal.sqlite import encode_value
-    from hydra_runner.launchers.pool._worker import JobRunner, apply_bootstrap
 
     setup_file = Path(importlib.import_module(package).__file__ or "").with_name(_SETUP_FILE)
     boot, setup = pickle.loads(setup_file.read_bytes())

@@ -65,7 +65,7 @@ def compose(
     0.5
     """
     from hydra_runner.app import App
-    from hydra_runner.target import task_spec_from_function
+    from hydra_runner.tasks.locate import task_spec_from_function
 
     search_dir = None if config_path is None else str(Path(config_path).resolve())
     key = (search_dir, config_name, version_base)

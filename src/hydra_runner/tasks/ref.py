@@ -65,7 +65,7 @@ class TaskRef:
         return make_ref() if callable(make_ref) else cls.of(task_function)
 
     def load(self) -> Callable[[Any], Any]:
-        from hydra_runner.task_call import make_task_function
+        from hydra_runner.tasks.call import make_task_function
 
         if self.pickled is not None:
             fn = pickle.loads(self.pickled)
@@ -229,7 +229,7 @@ def _load_main(main_file: Optional[str]) -> Any:
 
 
 def _unwrap_hydra_main(obj: Any) -> Any:
-    from hydra_runner.target import _is_hydra_main
+    from hydra_runner.tasks.locate import _is_hydra_main
 
     while _is_hydra_main(obj):
         obj = obj.__wrapped__

@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_runner import _compat
 from hydra_runner.composition._yaml import config_to_yaml
 from hydra_runner.composition.job import ComposedJob
-from hydra_runner.results import JobResult
+from hydra_runner.jobs.result import JobResult
 
 __all__ = ["reapply_logging", "resolved_logging", "run_composed_job", "run_sweep_job"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hydra_runner.launchers.pool._protocol import Bootstrap
+from hydra_runner.jobs.runner import Bootstrap
 
 
 def _boot(project: Path) -> Bootstrap:

@@ -280,7 +280,9 @@ def write_json(report: SweepReport, file: IO[str]) -> None:
 def plot(report: SweepReport, metric: str, path: Union[str, Path]) -> Path:
     """Write a PNG: ``metric`` against each swept parameter, one subplot per parameter."""
     try:
-        from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global figure state
+        from matplotlib.figure import (
+            Figure,  # no pyplot: no GUI backend, no global figure state
+        )
     except ImportError as e:
         raise UsageError("plotting needs matplotlib, which is not installed",
                          fix="pip install 'hydra-runner[plot]'") from e

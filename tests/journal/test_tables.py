@@ -1,4 +1,4 @@
-"""``journal/report.py``: rows, sorting, exports and plots, from real sweeps and hand-filled journals."""
+"""``journal/tables.py``: rows, sorting, exports and plots, from real sweeps and hand-filled journals."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status, SweepJournal, register_sweep
 from hydra_runner.journal.index import resolve_sweep_dir
-from hydra_runner.journal.report import (
+from hydra_runner.journal.tables import (
     SweepSummary,
     load_report,
     plot,
