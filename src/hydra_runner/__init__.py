@@ -36,7 +36,7 @@ _LOCATIONS = {
     "hydra_run": "hydra_runner.api",
     "hydra_sweep": "hydra_runner.api",
     "report": "hydra_runner.jobs.events",
-    "apply_task_env": "hydra_runner.launchers.ray.tasks",
+    "apply_task_env": "hydra_runner.launchers.ray.resources",
     "log_metrics": "hydra_runner.jobs.events",
     "TrialPruned": "hydra_runner.jobs.events",
     "JobResult": "hydra_runner.jobs.result",

@@ -30,6 +30,7 @@ __all__ = [
     "create_config_search_path",
     "attach_shared_node",
     "caching_repository",
+    "callback_objects",
     "deepcopy_without",
     "root_sharing",
     "set_parent",
@@ -290,3 +291,8 @@ def config_being_merged(exc: BaseException) -> tuple[Any, Any]:
             found = (default, loaded)
         tb = tb.tb_next
     return found
+
+
+def callback_objects(callbacks: Any) -> list[Any]:
+    """The callback objects Hydra's ``Callbacks`` built from ``hydra.callbacks``."""
+    return list(getattr(callbacks, "callbacks", None) or [])

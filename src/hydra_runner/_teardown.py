@@ -1,30 +1,14 @@
-"""Whether this process may end without the interpreter's teardown.
+"""Whether a sweep ran only hydra-runner's own code in this process.
 
-Tearing the interpreter down (freeing every module and object one by one) takes 0.05 to
-0.2 s once Hydra, OmegaConf and Optuna are loaded. Its only effect that anyone could see is
-finalizers doing work, such as a file a task left open flushing its buffer. A sweep whose
-tasks ran in other processes, with only hydra-runner's sweepers and callbacks here, leaves
-none: the command line then ends the process once its atexit handlers have run
-(:func:`hydra_runner.cli._exit.exit_with`).
+Then nothing of the user's can have left a finalizer behind, and the command line may end
+the process without the interpreter's teardown (:class:`hydra_runner.cli._exit.ExitPlan`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["allow_skipping", "may_skip", "only_own_code_runs_here"]
-
-_allowed = False
-
-
-def allow_skipping() -> None:
-    """Note that nothing but hydra-runner's own code runs in this process."""
-    global _allowed
-    _allowed = True
-
-
-def may_skip() -> bool:
-    return _allowed
+__all__ = ["only_own_code_runs_here"]
 
 
 def only_own_code_runs_here(config: Any, sweeper: Any) -> bool:

@@ -1,5 +1,9 @@
 """The Python API: run and sweep Hydra tasks from notebooks, tests and scripts.
 
+Everything the command line says has a keyword here: each flag of ``multirun`` is a
+keyword of the same name (``jobs=4``, ``timeout=600``, ``retries=1``, ``launcher="ray"``,
+``mlflow=True``; see :mod:`hydra_runner.options`). Other keywords go to the task.
+
 Two call shapes are accepted, so code written for either reads naturally:
 
 * a config object and a task: ``hydra_run(Config, task, overrides=[...])`` where the
@@ -17,9 +21,10 @@ from typing import Any, Callable, Optional, Sequence
 
 from hydra_runner.app import App
 from hydra_runner.jobs.result import JobResult, SweepResult
+from hydra_runner.run_context import RunContext, option_keywords
 from hydra_runner.tasks.locate import UNSET, resolve_target, task_spec_from_function
 
-__all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app"]
+__all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app", "resume_sweep"]
 
 DEFAULT_VERSION_BASE = "1.3"
 """``version_base`` for tasks that do not declare one (plain functions)."""
@@ -134,6 +139,13 @@ def _append_unlisted_groups(config: Any, overrides: list[str]) -> list[str]:
     return result
 
 
+def _split_keywords(keywords: dict[str, Any], *, multirun: bool) -> tuple[RunContext, dict[str, Any]]:
+    """The run options among ``keywords`` as a run context, and the rest (the task's keywords)."""
+    names = option_keywords()
+    run = RunContext.from_keywords({k: v for k, v in keywords.items() if k in names}, multirun=multirun)
+    return run, {k: v for k, v in keywords.items() if k not in names}
+
+
 def hydra_run(
     config: Any,
     task_function: Optional[Callable[..., Any]] = None,
@@ -143,18 +155,21 @@ def hydra_run(
     config_name: Optional[str] = None,
     job_name: Optional[str] = None,
     version_base: Optional[str] = None,
-    **task_kwargs: Any,
+    **keywords: Any,
 ) -> JobResult:
     """Run one Hydra job in this process and return its ``JobReturn``.
+
+    ``keywords``: the run's options (``mlflow=True``, ...), else the task's own keywords.
 
     >>> from hydra_runner import hydra_run
     >>> job = hydra_run({"a": 1, "b": 2}, lambda cfg: cfg.a + cfg.b, overrides=["b=40"])
     >>> job.return_value
     41
     """
+    run, task_kwargs = _split_keywords(keywords, multirun=False)
     args = list(overrides or [])
     app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
-    return app.run(args)  # type: ignore[no-any-return]
+    return app.run(args + run.overrides(), run=run)  # type: ignore[no-any-return]
 
 
 def hydra_multirun(
@@ -166,18 +181,26 @@ def hydra_multirun(
     config_name: Optional[str] = None,
     job_name: Optional[str] = None,
     version_base: Optional[str] = None,
-    **task_kwargs: Any,
+    **keywords: Any,
 ) -> SweepResult:
-    """Run a Hydra multirun in this process; returns the sweeper's batches of ``JobReturn``.
+    """Run a Hydra multirun; returns the sweeper's batches of ``JobReturn``.
+
+    ``keywords``: the run's options, named as the ``multirun`` command's flags (``jobs=4``,
+    ``timeout=600``, ``retries=1``, ``fail_fast=True``, ``launcher="ray"``, ``mlflow=True``,
+    ...), else the task's own keywords.
 
     >>> from hydra_runner import hydra_multirun
     >>> jobs = hydra_multirun({"x": 0}, lambda cfg: cfg.x ** 2, overrides=["x=range(-2,3)"])
     >>> [j.return_value for j in jobs[0]]
     [4, 1, 0, 1, 4]
     """
+    run, task_kwargs = _split_keywords(keywords, multirun=True)
     args = list(overrides or [])
     app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
-    return app.multirun(args)
+    try:
+        return app.multirun(args + run.overrides(), run=run)
+    finally:
+        run.close()
 
 
 def hydra_sweep(
@@ -187,17 +210,40 @@ def hydra_sweep(
     config_name: Optional[str] = None,
     overrides: Optional[Sequence[str]] = None,
     version_base: Optional[str] = None,
-    **task_kwargs: Any,
+    **keywords: Any,
 ) -> Any:
     """Sweep ``task`` and return one result per job, in Hydra's Cartesian order.
+
+    ``keywords`` as for :func:`hydra_multirun`: run options, else the task's keywords.
 
     Each result is a :class:`JobResult`: ``float(result)`` when the task returned a number.
     A sweeper that returns something other than batches of jobs gives that value back.
     """
     result = hydra_multirun(
         task, config_path=config_path, config_name=config_name, overrides=overrides,
-        version_base=version_base, **task_kwargs,
+        version_base=version_base, **keywords,
     )
     if result.has_batches:
         return [JobResult.from_job_return(job) for job in result.jobs()]
     return result
+
+
+def resume_sweep(sweep_dir: Optional[str] = None) -> int:
+    """Finish a sweep (default: the project's latest): run what did not succeed, in its own dirs.
+
+    Jobs it left on a Ray cluster (``--no-wait``) are collected first; while any is still
+    there, the sweep is not resumed. Returns the exit code of the sweep's command.
+    """
+    from hydra_runner.errors import UsageError
+    from hydra_runner.jobs.model import Status
+    from hydra_runner.journal import resume
+    from hydra_runner.journal.index import resolve_sweep_dir
+    from hydra_runner.launchers.ray.jobs import collect
+
+    path = resolve_sweep_dir(sweep_dir).absolute()
+    waiting = [state.num for state in collect(path) or () if state.status is Status.SUBMITTED]
+    if waiting:
+        jobs = ", ".join(f"#{num}" for num in waiting)
+        raise UsageError(f"jobs {jobs} of this sweep are still on the Ray cluster (or it cannot say how they ended)",
+                         fix=f"follow them with hydra-runner status {path}; resume once they have ended")
+    return resume.resume_sweep(str(path))

@@ -24,6 +24,7 @@ from omegaconf import OmegaConf
 from hydra_runner import _compat, _teardown
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.jobs.result import JobResult, SweepResult
+from hydra_runner.run_context import RunContext
 from hydra_runner.tasks.call import make_task_function
 from hydra_runner.tasks.locate import UNSET, TaskSpec
 from hydra_runner.tasks.ref import TaskRef
@@ -96,7 +97,7 @@ class App:
 
     # -- Hydra objects ----------------------------------------------------------------
 
-    def _create_hydra(self) -> Any:
+    def _create_hydra(self, run: Optional[RunContext] = None) -> Any:
         from hydra_runner.sweepers import register_short_names
 
         if self.version_base is not UNSET:
@@ -111,19 +112,24 @@ class App:
                 provider="command-line", path=f"file://{abs_dir}", anchor=SearchPathQuery(provider="schema")
             )
         hydra = _RunnerHydra(task_name=self.task_name, config_loader=CachingConfigLoader(search_path))
+        hydra.run_context = run or RunContext()
         from hydra.core.global_hydra import GlobalHydra
 
         GlobalHydra.instance().initialize(hydra)
         return hydra
 
-    def _with_hydra(self, action: Callable[[Any], Any]) -> Any:
+    def _with_hydra(self, action: Callable[[Any], Any], run: Optional[RunContext] = None) -> Any:
         with _compat.isolated_hydra_state():
-            return action(self._create_hydra())
+            return action(self._create_hydra(run))
 
     # -- what the CLI and the API call --------------------------------------------------
 
-    def run(self, overrides: list[str], *, multirun: bool = False) -> Any:
-        """Run as ``python app.py OVERRIDES`` (``--multirun`` if asked or set by the config)."""
+    def run(self, overrides: list[str], *, multirun: bool = False, run: Optional[RunContext] = None) -> Any:
+        """Run as ``python app.py OVERRIDES`` (``--multirun`` if asked or set by the config).
+
+        ``run`` holds what was asked beyond the overrides (launcher, trackers, head start);
+        its overrides are the caller's to add, so that Hydra's config records them.
+        """
 
         def go(hydra: Any) -> Any:
             args = list(overrides)
@@ -144,10 +150,10 @@ class App:
                 hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args)
             )
 
-        return self._with_hydra(go)
+        return self._with_hydra(go, run)
 
-    def multirun(self, overrides: list[str]) -> SweepResult:
-        return self.run(overrides, multirun=True)  # type: ignore[no-any-return]
+    def multirun(self, overrides: list[str], *, run: Optional[RunContext] = None) -> SweepResult:
+        return self.run(overrides, multirun=True, run=run)  # type: ignore[no-any-return]
 
     def compose_job_config(self, overrides: list[str], *, with_hydra: bool = False) -> Any:
         """The config a run with ``overrides`` would get, as ``hydra.compose`` returns it.
@@ -185,6 +191,9 @@ class App:
 class _RunnerHydra(_compat.Hydra):
     """Hydra's ``Hydra`` with multirun's sweeper and launcher chosen by hydra-runner."""
 
+    #: The run this Hydra serves; handed to the sweeper and the callbacks that take it.
+    run_context: RunContext
+
     def get_mode(self, config_name: Optional[str], overrides: list[str]) -> Any:
         # As Hydra's, but the composed config is kept: a multirun composes it again next.
         try:
@@ -214,25 +223,29 @@ class _RunnerHydra(_compat.Hydra):
             with_log_configuration=with_log_configuration,
             run_mode=RunMode.MULTIRUN,
         )
+        run = self.run_context
         callbacks = Callbacks(cfg)
+        for callback in _compat.callback_objects(callbacks):
+            if hasattr(callback, "use_run"):
+                callback.use_run(run)
         callbacks.on_multirun_start(config=cfg, config_name=config_name)
         sweeper = instantiate_sweeper(
             config=cfg,
             hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
             task_function=task_function,
+            run=run,
         )
-        if _teardown.only_own_code_runs_here(cfg, sweeper):
-            _teardown.allow_skipping()
+        run.only_own_code_ran = _teardown.only_own_code_runs_here(cfg, sweeper)
         task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
         assert isinstance(task_overrides, list)
         try:
             ret = sweeper.sweep(arguments=task_overrides)
         except BaseException as e:
             # A tracked sweep that stops early still closes its parent run (resume reopens it).
-            from hydra_runner.tracking.callback import end_tracked_sweep
-
             status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
-            end_tracked_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
+            for callback in _compat.callback_objects(callbacks):
+                if hasattr(callback, "end_sweep"):
+                    callback.end_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
             raise
         callbacks.on_multirun_end(config=cfg, config_name=config_name)
         return ret

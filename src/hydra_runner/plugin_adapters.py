@@ -22,8 +22,10 @@ PLUGIN_PACKAGE = "hydra_plugins.hydra_runner_plugins"
 
 
 def _build(path: str, options: dict[str, Any]) -> Any:
+    """The class at ``path`` from a plugin config's fields: through its options dataclass if it has one."""
     module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)(**options)
+    cls = getattr(importlib.import_module(module), name)
+    return cls.from_config(options) if hasattr(cls, "from_config") else cls(**options)
 
 
 def own_class_path(target: Any) -> Optional[str]:

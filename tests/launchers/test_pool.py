@@ -264,7 +264,7 @@ def test_cpu_only_machine_needs_no_flag(app: Project) -> None:
         (["--gpus", "0,0"], "a GPU is listed twice"),
         (["--gpus", "0", "--gpus-per-job", "2"], "asks for 2 GPU(s) but 1 is available"),
         (["--gpus", "0,1", "--gpus-per-job", "1", "-j", "3"], "need 3 GPUs"),
-        (["-j", "0"], "invalid number of parallel jobs '0'"),
+        (["-j", "0"], "--jobs 0: is not a number of parallel jobs"),
     ],
 )
 def test_bad_slot_requests_are_usage_errors(app: Project, args: list[str], expected: str) -> None:

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status
-from hydra_runner.launchers.ray.tasks import task_options
+from hydra_runner.launchers.ray.resources import task_options
 from hydra_runner.launchers.task_env import parse_memory
 
 from ..conftest import Project

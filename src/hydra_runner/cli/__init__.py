@@ -13,8 +13,7 @@ import click
 
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
-from hydra_runner.cli._exit import exit_with
-from hydra_runner.cli._exit import install as install_exit
+from hydra_runner.cli._exit import ExitPlan
 from hydra_runner.cli.completion import (
     COMPLETE_VAR,
     complete_from_environment,
@@ -96,7 +95,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point of the ``hydra-runner`` console script."""
     if os.environ.get(COMPLETE_VAR):
         sys.exit(complete_from_environment(cli, os.environ[COMPLETE_VAR]))
+    plan = ExitPlan()
     if argv is None:  # the process is this command's alone
-        install_exit()
+        plan.install()
     args = sys.argv[1:] if argv is None else argv
-    exit_with(run_guarded(cli, args))
+    plan.exit(run_guarded(cli, args, obj=plan))

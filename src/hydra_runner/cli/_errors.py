@@ -41,11 +41,11 @@ def _print_task_traceback(exc: BaseException, verbose: bool) -> None:
     sys.stderr.write("".join(tb.format()))
 
 
-def run_guarded(command: click.Command, args: list[str]) -> int:
-    """Run the click ``command`` and turn every outcome into an exit code."""
+def run_guarded(command: click.Command, args: list[str], obj: Any = None) -> int:
+    """Run the click ``command`` (``obj``: its context's object) and turn every outcome into an exit code."""
     verbose = _is_verbose(args)
     try:
-        result = command.main(args=args, prog_name="hydra-runner", standalone_mode=False)
+        result = command.main(args=args, prog_name="hydra-runner", standalone_mode=False, obj=obj)
         return result if isinstance(result, int) else EXIT_OK
     except click.exceptions.Exit as e:
         return e.exit_code

@@ -216,7 +216,7 @@ class NamedCommand(click.Command):
         saved_argv = sys.argv
         sys.argv = [saved_argv[0], *args]
         try:
-            return run_guarded(ctx.find_root().command, args)
+            return run_guarded(ctx.find_root().command, args, obj=ctx.obj)
         finally:
             sys.argv = saved_argv
 

@@ -16,6 +16,6 @@ def resume_command(sweep_dir: Optional[str]) -> int:
 
     Jobs keep their numbers, directories and overrides; jobs that succeeded are not run again.
     """
-    from hydra_runner.journal.resume import resume_sweep
+    from hydra_runner.api import resume_sweep
 
     return resume_sweep(sweep_dir)

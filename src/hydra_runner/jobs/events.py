@@ -5,6 +5,10 @@ launcher passes it on to the sweeper (Optuna's pruner) and returns its answer. T
 may run in this process, in a pool worker or on another machine; each launcher installs
 a *channel* around the job (:func:`reporting_to`) that carries the event to the parent and
 brings the answer back. Outside a sweep there is no channel and reporting does nothing.
+
+The channel is the one piece of a run kept in module state, on purpose: the task calls
+``report()`` with no handle to pass, from any of its threads, and a job's process runs
+one job at a time. Only the code that runs a job sets it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Optional
 
-__all__ = ["TrialPruned", "in_launched_job", "is_pruned", "job_event", "log_metrics", "report", "reporting_to"]
+__all__ = ["TrialPruned", "in_launched_job", "is_pruned", "job_event", "log_metrics", "report", "reporting_to",
+           "swap_channel"]
 
 Channel = Callable[[str, Any], Any]
 """Carries one event (kind, payload) from a job to its sweep and returns the answer."""
@@ -33,8 +38,6 @@ def report(value: float, step: int, *, prune: bool = True) -> bool:
     With ``prune=True`` (the default) a stop is raised as :class:`TrialPruned`, which ends the
     job as a pruned trial; with ``prune=False`` the job reads the flag and stops itself.
     """
-    if _channel is None:
-        _log_here({"intermediate_value": float(value)}, int(step))
     should_prune = bool(job_event("report", {"value": float(value), "step": int(step)}))
     if should_prune and prune:
         raise TrialPruned(f"pruned at step {int(step)} (value {float(value):g})")
@@ -47,19 +50,7 @@ def log_metrics(metrics: Mapping[str, float], step: Optional[int] = None) -> Non
     Does nothing when tracking is off.
     """
     values = {str(k): float(v) for k, v in metrics.items()}
-    if _channel is None:
-        _log_here(values, step)
-    else:
-        job_event("metrics", {"metrics": values, "step": step})
-
-
-def _log_here(metrics: dict[str, float], step: Optional[int]) -> None:
-    # A job run by Hydra's own launcher: the tracker (if any) lives in this process.
-    from hydra_runner import tracking
-
-    tracker = tracking.active()
-    if tracker is not None:
-        tracker.log_metrics(tracking.current_job(), metrics, step)
+    job_event("metrics", {"metrics": values, "step": step})
 
 
 def in_launched_job() -> bool:
@@ -80,12 +71,22 @@ def job_event(kind: str, payload: Any) -> Any:
 @contextlib.contextmanager
 def reporting_to(channel: Channel) -> Iterator[None]:
     """Route the events of the job run inside this block through ``channel``."""
-    global _channel
-    previous, _channel = _channel, channel
+    previous = swap_channel(channel)
     try:
         yield
     finally:
-        _channel = previous
+        swap_channel(previous)
+
+
+def swap_channel(channel: Optional[Channel]) -> Optional[Channel]:
+    """Make ``channel`` the running job's (None: no job); returns the one it replaces.
+
+    For code that sees a job start and end as two calls (a Hydra callback), where
+    :func:`reporting_to` cannot wrap the job.
+    """
+    global _channel
+    previous, _channel = _channel, channel
+    return previous
 
 
 def is_pruned(error: Any) -> bool:

@@ -7,7 +7,7 @@ sweeps of a project.
 from __future__ import annotations
 
 from hydra_runner.journal.index import latest_sweep, list_sweeps, register_sweep
-from hydra_runner.journal.meta import describe_sweep, set_command
+from hydra_runner.journal.meta import describe_sweep
 from hydra_runner.journal.sqlite import (
     JOURNAL_FILE,
     JobRecord,
@@ -26,5 +26,4 @@ __all__ = [
     "latest_sweep",
     "list_sweeps",
     "register_sweep",
-    "set_command",
 ]

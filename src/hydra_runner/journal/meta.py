@@ -9,23 +9,7 @@ import threading
 import time
 from typing import Any, Optional, Sequence
 
-__all__ = ["describe_sweep", "prefetch_code_state", "set_command"]
-
-_command: Optional[list[str]] = None
-
-
-def set_command(argv: Sequence[str]) -> None:
-    """Record the command that runs hydra-runner (``resume`` runs it again)."""
-    global _command
-    _command = list(argv)
-
-
-def current_command() -> list[str]:
-    """The command to run this sweep again: the CLI's when it set one, else this interpreter's."""
-    if _command is not None:
-        return list(_command)
-    return [sys.executable, *sys.argv]
-
+__all__ = ["CodeState", "describe_sweep"]
 
 def _git(cwd: str, *args: str) -> Optional[str]:
     try:
@@ -35,7 +19,7 @@ def _git(cwd: str, *args: str) -> Optional[str]:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-class _CodeState:
+class CodeState:
     """The git commit of a directory and whether its tracked files differ from it, asked once."""
 
     def __init__(self, cwd: str) -> None:
@@ -44,10 +28,10 @@ class _CodeState:
         self.dirty: Optional[bool] = None
         self._asked: Optional[threading.Thread] = None
 
-    def ask(self) -> _CodeState:
+    def ask(self) -> CodeState:
         self.commit = _git(self.cwd, "rev-parse", "HEAD")
         if self.commit:
-            # In a large repository this takes a while: worth asking ahead (prefetch_code_state).
+            # In a large repository this takes a while: worth asking ahead (HeadStart.ask_git).
             self.dirty = bool(_git(self.cwd, "status", "--porcelain", "--untracked-files=no"))
         return self
 
@@ -55,39 +39,24 @@ class _CodeState:
         self._asked = threading.Thread(target=self.ask, name="hydra-runner-git", daemon=True)
         self._asked.start()
 
-    def answer(self) -> _CodeState:
-        assert self._asked is not None
-        self._asked.join()
+    def answer(self) -> CodeState:
+        """The answer, once the question asked in the background (if any) has one."""
+        if self._asked is not None:
+            self._asked.join()
         return self
 
 
-_prefetched: Optional[_CodeState] = None
-
-
-def prefetch_code_state(cwd: str) -> None:
-    """Start asking git about ``cwd`` now, for a sweep that will describe itself soon (describe_sweep)."""
-    global _prefetched
-    _prefetched = _CodeState(cwd)
-    _prefetched.ask_in_background()
-
-
-def _code_state(cwd: str) -> _CodeState:
-    global _prefetched
-    prefetched, _prefetched = _prefetched, None
-    if prefetched is not None and prefetched.cwd == cwd:
-        return prefetched.answer()
-    return _CodeState(cwd).ask()
-
-
-def describe_sweep(*, sweeper: str, launcher: str) -> dict[str, Any]:
+def describe_sweep(*, sweeper: str, launcher: str, command: Sequence[str],
+                   code: Optional[CodeState] = None) -> dict[str, Any]:
+    """The journal's record of a sweep: ``command`` runs it again; ``code``: git's answer if asked ahead."""
     import hydra
 
     from hydra_runner import __version__
 
     cwd = os.getcwd()
-    code = _code_state(cwd)
+    code = code or CodeState(cwd).ask()
     return {
-        "command": current_command(),
+        "command": list(command),
         "cwd": cwd,
         "created": time.time(),
         "hydra_runner_version": __version__,

@@ -1,58 +1,82 @@
-"""``resume``: run a sweep's command again, in its own sweep dir, skipping what succeeded.
+"""``resume``: finish a sweep in its own dir, running only what did not succeed.
 
-The re-run is the original command with ``hydra.sweep.dir`` pinned to the sweep's
-directory and ``HYDRA_RUNNER_RESUME`` naming it; launchers seeing that variable answer jobs
-that already succeeded from the journal, so each job succeeds exactly once.
+Resuming is recorded in the journal itself: :func:`resume_sweep` marks the journal
+(``resume_requested``), then runs the sweep's recorded command again with its sweep dir
+pinned. The sweep that opens a journal so marked continues it (:class:`~.recorder.SweepRecorder`)
+instead of starting afresh, and answers the jobs that already succeeded from it
+(:func:`already_succeeded`), so each job succeeds exactly once.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
+
+from hydra.core.utils import JobStatus
 
 from hydra_runner.errors import UsageError
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.result import JobResult
 from hydra_runner.journal.index import resolve_sweep_dir
 from hydra_runner.journal.sqlite import SweepJournal
 
-__all__ = ["RESUME_ENV", "resume_command", "resume_sweep", "resuming"]
+__all__ = ["RESUME_REQUESTED", "already_succeeded", "is_requested", "resume_command", "resume_sweep"]
 
-RESUME_ENV = "HYDRA_RUNNER_RESUME"
-
-
-def resuming(sweep_dir: Path) -> bool:
-    marker = os.environ.get(RESUME_ENV)
-    return marker is not None and Path(marker).absolute() == Path(sweep_dir).absolute()
+#: The journal's meta key saying that the next sweep to open it continues it.
+RESUME_REQUESTED = "resume_requested"
 
 
-def resume_command(journal: SweepJournal) -> list[str]:
+def resume_command(journal: SweepJournal, extra: Sequence[str] = ()) -> list[str]:
+    """The sweep's command again, with its sweep dir pinned (and ``extra`` arguments, e.g. ``-j 4``)."""
     command = [arg for arg in journal.meta["command"] if not arg.startswith("hydra.sweep.dir=")]
     quoted = str(journal.sweep_dir).replace("\\", "\\\\").replace("'", "\\'")
-    return [*command, f"hydra.sweep.dir='{quoted}'"]
+    return [*command, *extra, f"hydra.sweep.dir='{quoted}'"]
 
 
-def resume_sweep(sweep_dir: Optional[str] = None) -> int:
-    """Run the unfinished jobs of a sweep (default: the latest); returns the command's exit code."""
+def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> int:
+    """Run the unfinished jobs of a sweep (default: the latest); returns the command's exit code.
+
+    Jobs still on a cluster (``--no-wait``) are the caller's to collect first
+    (:func:`hydra_runner.api.resume`).
+    """
     path = resolve_sweep_dir(sweep_dir).absolute()
-    _refuse_while_on_cluster(path)
     with SweepJournal.open(path) as journal:
         if journal.is_running_elsewhere():
             raise UsageError(f"the sweep in {path} is still running in another process", fix="wait for it to end")
         journal.mark_interrupted()
-        command = resume_command(journal)
+        journal.set_meta(RESUME_REQUESTED, True)
+        command = resume_command(journal, extra)
         cwd = journal.meta["cwd"]
-    env = dict(os.environ, **{RESUME_ENV: str(path)})
-    return subprocess.call(command, cwd=cwd, env=env)
+    try:
+        return subprocess.call(command, cwd=cwd)
+    finally:
+        # A command that failed before it opened the journal leaves no request behind.
+        with SweepJournal.open(path) as journal:
+            journal.set_meta(RESUME_REQUESTED, False)
 
 
-def _refuse_while_on_cluster(path: Path) -> None:
-    """A sweep handed to a cluster (--no-wait) resumes only once none of its jobs is still there."""
-    from hydra_runner.journal.sqlite import Status
-    from hydra_runner.launchers.ray.jobs import collect
+def is_requested(journal: SweepJournal) -> bool:
+    return bool(journal.meta.get(RESUME_REQUESTED))
 
-    waiting = [state.num for state in collect(path) or () if state.status is Status.SUBMITTED]
-    if waiting:
-        jobs = ", ".join(f"#{num}" for num in waiting)
-        raise UsageError(f"jobs {jobs} of this sweep are still on the Ray cluster (or it cannot say how they ended)",
-                         fix=f"follow them with hydra-runner status {path}; resume once they have ended")
+
+def already_succeeded(journal: SweepJournal, jobs: Sequence[JobSpec]) -> dict[int, JobResult]:
+    """Results of ``jobs`` that succeeded before this resume, read back from the journal.
+
+    A job whose overrides differ from the recorded ones means the command or the config
+    files changed since: resuming would mix two sweeps, so it is refused.
+    """
+    records = {record.num: record for record in journal.jobs()}
+    done: dict[int, JobResult] = {}
+    for num, overrides in jobs:
+        record = records.get(num)
+        if record is None or not record.status.finished_well:
+            continue
+        if list(record.overrides) != list(overrides):
+            raise UsageError(
+                f"job #{num} of the resumed sweep has overrides {list(overrides)}, "
+                f"but the journal recorded {record.overrides}",
+                fix="resume with the original command and config files, or start a new sweep",
+            )
+        done[num] = JobResult(overrides=list(overrides), working_dir=record.directory, status=JobStatus.COMPLETED,
+                              _return_value=record.value)
+    return done

@@ -14,11 +14,13 @@ from hydra_runner import _compat
 from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers.inprocess import InProcessLauncher
 from hydra_runner.plugin_adapters import build_from_config, own_class_path
+from hydra_runner.run_context import RunContext
 
 __all__ = ["InProcessLauncher", "RunnerLauncher", "instantiate_launcher"]
 
 
-def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Launcher:
+def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
+                         run: RunContext) -> Launcher:
     """The launcher ``config.hydra.launcher`` selects, with Hydra's BasicLauncher served in-process.
 
     ``runner_pool`` and ``runner_ray`` are built directly (not through their Hydra adapters). Other launchers
@@ -34,5 +36,7 @@ def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunc
         return Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )
+    if isinstance(launcher, RunnerLauncher):
+        launcher.use_run(run)
     launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
     return launcher

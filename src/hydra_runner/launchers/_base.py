@@ -15,31 +15,23 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides
+from hydra.core.utils import JobReturn, configure_log, filter_overrides
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
-from hydra_runner import _compat, tracking
+from hydra_runner import _compat
 from hydra_runner.composition.job import ComposedJob
 from hydra_runner.composition.loader import CachingConfigLoader
-from hydra_runner.errors import UsageError
-from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.model import JobSpec, Status
 from hydra_runner.jobs.outcome import Ended, outcome_of
-from hydra_runner.jobs.result import JobResult
-from hydra_runner.journal import (
-    JOURNAL_FILE,
-    Status,
-    SweepBusy,
-    SweepJournal,
-    describe_sweep,
-    register_sweep,
-)
-from hydra_runner.journal.resume import resuming
+from hydra_runner.journal.recorder import SweepRecorder
+from hydra_runner.journal.sqlite import SweepJournal
 from hydra_runner.launchers._schedule import JobFeed, run_schedule
+from hydra_runner.run_context import RunContext
+from hydra_runner.tracking import Tracker, tracker_of
 
 __all__ = ["RunnerLauncher"]
 
@@ -47,9 +39,6 @@ __all__ = ["RunnerLauncher"]
 # Job announcements are logged under BasicLauncher's logger name, because the in-process
 # launcher stands in for it and log formats that show %(name)s must read the same.
 _BASIC_LAUNCHER_LOG = logging.getLogger("hydra._internal.core_plugins.basic_launcher")
-
-#: The metric ``hydra_runner.report(value, step)`` logs (the job's return value is ``value``).
-INTERMEDIATE_VALUE = "intermediate_value"
 
 class RunnerLauncher(Launcher, ABC):
     """A Hydra ``Launcher`` whose jobs are composed by the template-caching loader.
@@ -79,9 +68,7 @@ class RunnerLauncher(Launcher, ABC):
 
     def close(self) -> None:
         """Release what the launcher holds between launches (the journal's lock, workers)."""
-        if self.journal is not None:
-            self.journal.close()
-            self.journal = None
+        self.recorder.close()
 
     def __init__(self) -> None:
         super().__init__()
@@ -89,16 +76,28 @@ class RunnerLauncher(Launcher, ABC):
         self.task_function: Optional[TaskFunction] = None
         self.hydra_context: Optional[HydraContext] = None
         self.loader: Optional[CachingConfigLoader] = None
-        self.journal: Optional[SweepJournal] = None
-        # Sweep dirs this launcher already started a journal in (a reopened one is not reset).
-        self._journal_dirs: set[Path] = set()
+        #: What the run asked for; the sweeper hands it over (:meth:`use_run`), else a run of its own.
+        self.run = RunContext()
+        self.recorder = SweepRecorder(self.run, type(self).__name__)
+        #: The sweep's tracker, when a tracking callback is configured (found at setup).
+        self.tracker: Optional[Tracker] = None
         #: Handlers of the events jobs send (``report``, ...), by kind; each gets (job number, payload).
         self.event_handlers: dict[str, Callable[[int, Any], Any]] = {}
+
+    def use_run(self, run: RunContext) -> None:
+        """Run this launcher's jobs as part of ``run`` (its head start, its command)."""
+        self.run = run
+        self.recorder = SweepRecorder(run, type(self).__name__)
+
+    @property
+    def journal(self) -> Optional[SweepJournal]:
+        return self.recorder.journal
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
+        self.tracker = tracker_of(hydra_context.callbacks)
         loader = hydra_context.config_loader
         if not isinstance(loader, CachingConfigLoader):
             loader = CachingConfigLoader(config_search_path=loader.get_search_path())
@@ -110,11 +109,9 @@ class RunnerLauncher(Launcher, ABC):
         assert self.config is not None, "setup() must be called before launch()"
         _compat.setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        jobs = [(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
-        journal = self.open_journal()
-        if journal is not None:
-            journal.add_jobs(jobs)
-        done = self._already_succeeded(jobs) if journal is not None and resuming(journal.sweep_dir) else {}
+        jobs = [JobSpec(initial_job_idx + i, list(overrides)) for i, overrides in enumerate(job_overrides)]
+        self.open_journal()
+        done = self.recorder.enter(jobs)
         todo = [job for job in jobs if job[0] not in done]
         self.job_log.info(f"Launching {len(todo)} job{'' if len(todo) == 1 else 's'} {self.where(len(todo))}")
         try:
@@ -152,10 +149,8 @@ class RunnerLauncher(Launcher, ABC):
 
         Metrics and reported values also go to the tracker, when tracking is on.
         """
-        tracker = tracking.active()
-        if tracker is not None and kind in ("metrics", "report"):
-            metrics = payload["metrics"] if kind == "metrics" else {INTERMEDIATE_VALUE: payload["value"]}
-            tracker.log_metrics(num, metrics, payload.get("step"))
+        if self.tracker is not None:
+            self.tracker.log_event(num, kind, payload)
         handler = self.event_handlers.get(kind)
         return handler(num, payload) if handler is not None else None
 
@@ -205,88 +200,33 @@ class RunnerLauncher(Launcher, ABC):
         return self.loader.compose_job(self.config, list(overrides), job_num=num)
 
     def open_journal(self) -> Optional[SweepJournal]:
-        """The journal in this sweep's dir, created (and listed in the project) on first use.
-
-        None for a sweep started from inside a job of a sweep using the same dir: that
-        journal is the outer sweep's, and the inner sweep is not recorded.
-        """
+        """The journal in this sweep's dir (see :class:`~hydra_runner.journal.recorder.SweepRecorder`)."""
         assert self.config is not None
-        sweep_dir = Path(str(self.config.hydra.sweep.dir)).absolute()
-        if self.journal is not None and self.journal.sweep_dir == sweep_dir:
-            return self.journal
-        existed = (sweep_dir / JOURNAL_FILE).exists()
-        first_open = sweep_dir not in self._journal_dirs
-        # Reopened for a later batch: the sweep was described when it started (git is slow).
-        meta = self._describe_sweep() if first_open else {}
-        journal = SweepJournal.create(sweep_dir, meta)
-        try:
-            journal.acquire()
-        except SweepBusy as busy:
-            journal.close()
-            if busy.here:
-                return None
-            raise UsageError(
-                f"the sweep in {sweep_dir} is being run by another process",
-                fix="wait for it to finish, or give this sweep its own hydra.sweep.dir",
-            ) from None
-        if not existed:
-            register_sweep(Path.cwd(), sweep_dir)
-        elif first_open and not resuming(sweep_dir):
-            journal.reset(meta)
-        self._journal_dirs.add(sweep_dir)
-        self.journal = journal
-        return journal
+        return self.recorder.open(self.config)
 
-    def _describe_sweep(self) -> dict[str, Any]:
-        assert self.config is not None
-        sweeper = self.config.hydra.sweeper.get("_target_", "") if self.config.hydra.sweeper else ""
-        return describe_sweep(sweeper=str(sweeper), launcher=type(self).__name__)
+    @property
+    def resuming(self) -> bool:
+        """Whether this sweep continues one the journal recorded (``hydra-runner resume``)."""
+        return self.recorder.resuming
 
     def record_start(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None,
                      composed: Optional[ComposedJob] = None) -> None:
         """A job starts: in the journal, and in the tracker (with its config as params)."""
-        if self.journal is not None:
-            self.journal.job_started(job[0], job[1], worker=worker, slot=slot)
-        tracker = tracking.active()
-        if tracker is not None:
-            tracker.start_job(job[0], overrides=job[1], config=(composed or self.compose(job)).task_config())
+        self.recorder.started(job, worker=worker, slot=slot)
+        if self.tracker is not None:
+            self.tracker.start_job(job[0], overrides=job[1], config=(composed or self.compose(job)).task_config())
 
     def record_end(self, num: int, status: Status, *, directory: Optional[str], value: Any = None,
                    error: Optional[str] = None) -> None:
-        if self.journal is not None:
-            self.journal.job_finished(num, status, directory=directory, value=value, error=error)
-        tracker = tracking.active()
-        if tracker is not None:
-            tracker.end_job(num, status=status.value, value=value, error=error, directory=directory)
+        self.recorder.ended(num, status, directory=directory, value=value, error=error)
+        if self.tracker is not None:
+            self.tracker.end_job(num, status=status.value, value=value, error=error, directory=directory)
 
     def record_return(self, num: int, ret: JobReturn, directory: Optional[str]) -> None:
         """Record a finished job from its ``JobReturn``."""
         status, error = outcome_of(ret)
         self.record_end(num, status, directory=directory, value=ret._return_value if error is None else None,
                         error=error)
-
-    def _already_succeeded(self, jobs: list[JobSpec]) -> dict[int, JobReturn]:
-        """Results of jobs that succeeded before this resume, read back from the journal."""
-        assert self.journal is not None
-        records = {record.num: record for record in self.journal.jobs()}
-        done: dict[int, JobReturn] = {}
-        for num, overrides in jobs:
-            record = records.get(num)
-            if record is None or not record.status.finished_well:
-                continue
-            if list(record.overrides) != list(overrides):
-                raise UsageError(
-                    f"job #{num} of the resumed sweep has overrides {list(overrides)}, "
-                    f"but the journal recorded {record.overrides}",
-                    fix="resume with the original command and config files, or start a new sweep",
-                )
-            done[num] = JobResult(
-                overrides=list(overrides),
-                working_dir=record.directory,
-                status=JobStatus.COMPLETED,
-                _return_value=record.value,
-            )
-        return done
 
     @abstractmethod
     def _launch(self, jobs: list[JobSpec]) -> Sequence[JobReturn]:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from hydra.types import HydraContext, TaskFunction
     from omegaconf import DictConfig
 
+    from hydra_runner.run_context import RunContext
+
 __all__ = ["instantiate_sweeper", "is_optuna_sweeper", "register_short_names"]
 
 
@@ -33,7 +35,9 @@ def is_optuna_sweeper(target: Any) -> bool:
     return (own_class_path(target) or "").endswith(":OptunaSweeper")
 
 
-def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> Sweeper:
+def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
+                        run: RunContext) -> Sweeper:
+    """The sweeper ``config.hydra.sweeper`` selects, part of ``run`` where it is one of hydra-runner's."""
     from hydra.core.plugins import Plugins
     from hydra.plugins.sweeper import Sweeper
 
@@ -56,6 +60,8 @@ def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunct
     else:
         return Plugins.instance().instantiate_sweeper(hydra_context=hydra_context, task_function=task_function,
                                                       config=config)
+    if hasattr(sweeper, "use_run"):
+        sweeper.use_run(run)
     sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
     return sweeper
 

@@ -26,8 +26,8 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_runner.errors import SweepFailed
 from hydra_runner.jobs.outcome import outcome_of
 from hydra_runner.journal import JobRecord, Status, SweepJournal
-from hydra_runner.journal.resume import resuming
 from hydra_runner.launchers._schedule import JobFeed
+from hydra_runner.run_context import RunContext
 from hydra_runner.sweepers.objective import NotAnObjective, Objective
 from hydra_runner.sweepers.search_space import SearchSpace
 
@@ -178,13 +178,19 @@ class SearchSweeper(Sweeper):
         self.config: Optional[DictConfig] = None
         self.hydra_context: Optional[HydraContext] = None
         self.launcher: Any = None
+        #: The run this sweep belongs to (the app hands it over; see :meth:`use_run`).
+        self.run = RunContext()
+
+    def use_run(self, run: RunContext) -> None:
+        self.run = run
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         from hydra_runner.launchers import instantiate_launcher
 
         self.config = config
         self.hydra_context = hydra_context
-        self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config)
+        self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config,
+                                             run=self.run)
 
     def begin(self, space: SearchSpace, sweep_dir: Path, resume: bool) -> None:
         """Start what :meth:`make_feed` needs and can get ready while the launcher does (a study)."""
@@ -210,7 +216,7 @@ class SearchSweeper(Sweeper):
         launcher = self.launcher
         if isinstance(launcher, RunnerLauncher):
             journal = launcher.open_journal()
-            resume = journal is not None and resuming(journal.sweep_dir)
+            resume = journal is not None and launcher.resuming
             self.begin(space, sweep_dir, resume)
             launcher.expect(space.example())  # the workers get ready for trials meanwhile
             feed = self.make_feed(space, sweep_dir, journal, resume)

@@ -3,8 +3,8 @@
 Importing Optuna (NumPy with it) takes a fifth of a second or more, which a sweep would
 spend between composing its config and asking its first trial. When the command line
 names the Optuna sweeper and the jobs run in other processes, the CLI forks this process
-first, before it imports Hydra (:func:`prestart`). The process imports Optuna meanwhile,
-then holds the study the sweeper asks for (:func:`take`), answering the calls of a
+first, before it imports Hydra (:meth:`StudyProcess.fork`). The process imports Optuna meanwhile,
+then holds the study the sweeper asks for (:meth:`StudyProcess.open`), answering the calls of a
 :class:`RemoteStudy` one at a time: :class:`~.optuna_study.OptunaStudy`'s methods, with
 their results or the exceptions they raised. So one process writes the study's storage,
 and the sweep's own process never imports Optuna.
@@ -12,7 +12,6 @@ and the sweep's own process never imports Optuna.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import os
 import pickle
@@ -28,10 +27,7 @@ from hydra_runner.errors import HydraRunnerError
 if TYPE_CHECKING:
     from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
 
-__all__ = ["RemoteStudy", "StudyProcessLost", "prestart", "take"]
-
-_prestarted: Optional[tuple[ForkedChild, Connection, Connection]] = None
-
+__all__ = ["RemoteStudy", "StudyProcess", "StudyProcessLost"]
 
 class StudyProcessLost(HydraRunnerError):
     """The study process ended while the sweep still needed it."""
@@ -39,32 +35,36 @@ class StudyProcessLost(HydraRunnerError):
     exit_code = 1
 
 
-def prestart() -> None:
-    """Fork the study process now, if this process may (see :func:`hydra_runner._forked.can_fork`)."""
-    global _prestarted
-    if _prestarted is None and can_fork():
-        _prestarted = fork_child(_serve, os.getcwd())
-        atexit.register(_discard)
+class StudyProcess:
+    """A study process forked ahead of its sweep (:class:`~hydra_runner.run_context.HeadStart` holds it)."""
 
+    def __init__(self, proc: ForkedChild, inbox: Connection, outbox: Connection) -> None:
+        self.proc, self.inbox, self.outbox = proc, inbox, outbox
 
-def take(settings: StudySettings) -> Optional[RemoteStudy]:
-    """The study of ``settings`` in the study process; None if none was started (or it cannot be sent).
+    @classmethod
+    def fork(cls) -> Optional[StudyProcess]:
+        """Fork it now, if this process may (see :func:`hydra_runner._forked.can_fork`)."""
+        return cls(*fork_child(_serve, os.getcwd())) if can_fork() else None
 
-    The study opens there while this process goes on; an error opening it (a bad sampler,
-    an unreachable storage) is raised by the first call that follows.
-    """
-    global _prestarted
-    started, _prestarted = _prestarted, None
-    if started is None:
-        return None
-    try:
-        request = pickle.dumps(("open", (settings.sendable(), list(sys.path)), {}))
-    except Exception:  # a sampler object or a config that does not pickle: the study lives here
-        _abandon(*started)
-        return None
-    remote = RemoteStudy(*started, sweep_dir=settings.sweep_dir)
-    remote.send(request)
-    return remote
+    def open(self, settings: StudySettings) -> Optional[RemoteStudy]:
+        """The study of ``settings`` in this process; None if the settings cannot be sent.
+
+        The study opens there while the sweep goes on; an error opening it (a bad sampler,
+        an unreachable storage) is raised by the first call that follows.
+        """
+        try:
+            request = pickle.dumps(("open", (settings.sendable(), list(sys.path)), {}))
+        except Exception:  # a sampler object or a config that does not pickle: the study lives here
+            self.abandon()
+            return None
+        remote = RemoteStudy(self.proc, self.inbox, self.outbox, sweep_dir=settings.sweep_dir)
+        remote.send(request)
+        return remote
+
+    def abandon(self) -> None:
+        """End a study process never given a study: it holds nothing, and may still be importing Optuna."""
+        self.proc.kill()
+        _stop(self.proc, self.inbox, self.outbox)
 
 
 class RemoteStudy:
@@ -154,19 +154,6 @@ def _stop(proc: ForkedChild, inbox: Connection, outbox: Connection) -> None:
         proc.kill()
         proc.wait()
     inbox.close()
-
-
-def _discard() -> None:
-    global _prestarted
-    if _prestarted is not None:
-        _abandon(*_prestarted)
-        _prestarted = None
-
-
-def _abandon(proc: ForkedChild, inbox: Connection, outbox: Connection) -> None:
-    """End a study process never given a study: it holds nothing, and may still be importing Optuna."""
-    proc.kill()
-    _stop(proc, inbox, outbox)
 
 
 def _serve(reads: int, writes: int) -> None:

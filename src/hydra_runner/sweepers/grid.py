@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import JobNotStarted, SweepFailed
+from hydra_runner.run_context import RunContext
 
 __all__ = ["GridSweeper"]
 
@@ -41,13 +42,19 @@ class GridSweeper(BasicSweeper):
         self.hydra_context: Optional[HydraContext] = None
         self.config: Optional[DictConfig] = None
         self.launcher: Optional[Launcher] = None
+        #: The run this sweep belongs to (the app hands it over; see :meth:`use_run`).
+        self.run = RunContext()
+
+    def use_run(self, run: RunContext) -> None:
+        self.run = run
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         from hydra_runner.launchers import instantiate_launcher
 
         self.hydra_context = hydra_context
         self.config = config
-        self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config)
+        self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config,
+                                             run=self.run)
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         assert self.hydra_context is not None and self.config is not None

@@ -81,8 +81,6 @@ class OptunaSweeper(SearchSweeper):
 
     def _open_study(self, space: SearchSpace, sweep_dir: Path, resume: bool) -> Any:
         """The sweep's study: in the study process the CLI started for it (still opening there), else here."""
-        from hydra_runner.sweepers import _study_process
-
         assert self.config is not None
         settings = StudySettings(
             sweep_dir=str(sweep_dir),
@@ -96,7 +94,8 @@ class OptunaSweeper(SearchSweeper):
             custom_search_space=self.custom_search_space,
             config=self.config,
         )
-        return _study_process.take(settings) or OptunaStudy(settings)
+        ahead = self.run.head_start.take_study_process()
+        return (ahead.open(settings) if ahead is not None else None) or OptunaStudy(settings)
 
     def begin(self, space: SearchSpace, sweep_dir: Path, resume: bool) -> None:
         self._study = self._open_study(space, sweep_dir, resume)

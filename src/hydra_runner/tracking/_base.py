@@ -1,4 +1,4 @@
-"""What a tracking backend does, and which tracker is active in this process.
+"""What a tracking backend does, and how a launcher finds the sweep's tracker.
 
 A tracker is driven from the process that schedules a sweep: the launcher tells it when
 a job starts and ends and passes on the metrics a job reports, so a backend never relies
@@ -10,7 +10,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Optional, Sequence
 
-__all__ = ["Tracker", "activate", "active", "current_job", "deactivate", "set_current_job"]
+__all__ = ["INTERMEDIATE_VALUE", "Tracker", "tracker_of"]
+
+#: The metric ``hydra_runner.report(value, step)`` logs (the job's return value is ``value``).
+INTERMEDIATE_VALUE = "intermediate_value"
 
 
 class Tracker(ABC):
@@ -33,36 +36,29 @@ class Tracker(ABC):
                 directory: Optional[str] = None) -> None:
         """Close job ``num``'s record: its status (a journal status), value, error and files."""
 
+    def log_event(self, num: Optional[int], kind: str, payload: Any) -> None:
+        """A job's event (``log_metrics``, ``report``) as metrics of its record; other kinds are not tracked."""
+        if kind == "metrics":
+            self.log_metrics(num, payload["metrics"], payload.get("step"))
+        elif kind == "report":
+            self.log_metrics(num, {INTERMEDIATE_VALUE: payload["value"]}, payload.get("step"))
+
     @abstractmethod
     def end_sweep(self, *, status: str, metrics: dict[str, float], params: dict[str, str],
                   artifacts: list[str]) -> None:
         """Close the parent record with the sweep's summary."""
 
 
-_active: Optional[Tracker] = None
-# The job this process is running, when jobs run here without a hydra-runner launcher.
-_current_job: Optional[int] = None
+def tracker_of(callbacks: Any) -> Optional[Tracker]:
+    """The tracker a tracking callback among Hydra's ``callbacks`` opened for the sweep, if any.
 
+    The callback opens it in ``on_multirun_start``, before Hydra builds the sweeper and its
+    launcher; the launcher asks here, at its set-up, and drives it from then on.
+    """
+    from hydra_runner import _compat
 
-def activate(tracker: Tracker) -> None:
-    global _active
-    _active = tracker
-
-
-def deactivate() -> None:
-    global _active
-    _active = None
-
-
-def active() -> Optional[Tracker]:
-    """The tracker of the sweep (or run) this process is scheduling, if tracking is on."""
-    return _active
-
-
-def set_current_job(num: Optional[int]) -> None:
-    global _current_job
-    _current_job = num
-
-
-def current_job() -> Optional[int]:
-    return _current_job
+    for callback in _compat.callback_objects(callbacks):
+        tracker = getattr(callback, "sweep_tracker", None)
+        if isinstance(tracker, Tracker):
+            return tracker
+    return None

@@ -7,9 +7,9 @@
           experiment: my-experiment        # default: the task's name
           tracking_uri: null               # default: MLFLOW_TRACKING_URI, else sqlite at the project root
 
-In the process that schedules a sweep it opens the parent run and makes the tracker
-active; hydra-runner's launchers then record each job from there (whatever process runs
-it). Jobs run by another launcher (Hydra's BasicLauncher in a plain ``@hydra.main`` app)
+In the process that schedules a sweep it opens the parent run and keeps the sweep's
+tracker (``sweep_tracker``); hydra-runner's launchers find it there at their set-up
+(:func:`~hydra_runner.tracking.tracker_of`) and record each job (whatever process runs it). Jobs run by another launcher (Hydra's BasicLauncher in a plain ``@hydra.main`` app)
 and single runs are recorded by this callback itself, in the job's process.
 """
 
@@ -23,11 +23,13 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from hydra_runner import tracking
-from hydra_runner.jobs.events import in_launched_job
+from hydra_runner.jobs import events
 from hydra_runner.journal import JOURNAL_FILE
+from hydra_runner.options.tracking import MlflowOptions
+from hydra_runner.run_context import RunContext
 
 if TYPE_CHECKING:
+    from hydra_runner.tracking._base import Tracker
     from hydra_runner.tracking.mlflow import MlflowTracker
 
 __all__ = ["CALLBACK_TARGET", "MlflowCallback", "end_tracked_sweep"]
@@ -38,16 +40,25 @@ log = logging.getLogger(__name__)
 
 
 class MlflowCallback(Callback):
-    def __init__(self, experiment: Optional[str] = None, tracking_uri: Optional[str] = None) -> None:
-        self.experiment = experiment
-        self.tracking_uri = tracking_uri
-        self._owns_run = False
+    """Built by Hydra from ``hydra.callbacks.mlflow``: its keys are :class:`MlflowOptions`' fields."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.options: MlflowOptions = MlflowOptions.from_config(settings)
+        #: The run this callback serves (the app hands it over; a plain Hydra app has its own).
+        self.run = RunContext()
+        #: The tracker of the sweep this process schedules (found by its launcher), if any.
+        self.sweep_tracker: Optional[MlflowTracker] = None
+        # The job this process runs itself (no hydra-runner launcher): its tracker, number, prior channel.
+        self._job: Optional[tuple[MlflowTracker, Optional[int], Any]] = None
+
+    def use_run(self, run: RunContext) -> None:
+        self.run = run
 
     def _tracker(self, config: DictConfig) -> MlflowTracker:
         from hydra_runner.tracking.mlflow import MlflowTracker, tracking_uri
 
-        uri = tracking_uri(self.tracking_uri, start=Path.cwd())
-        experiment = self.experiment or str(config.hydra.job.name)
+        uri = tracking_uri(self.options.tracking_uri, start=Path.cwd())
+        experiment = self.options.experiment or str(config.hydra.job.name)
         if uri.startswith("sqlite:///"):
             log.info(f"MLflow: experiment '{experiment}'; open it with: mlflow ui --backend-store-uri {uri}")
         else:
@@ -57,67 +68,61 @@ class MlflowCallback(Callback):
     # -- a sweep, seen from the process that schedules it -----------------------------------------
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from hydra_runner.journal.meta import current_command
-
         tracker = self._tracker(config)
         if _jobs_run_here(config):
             tracker.send_in_background()
         sweep_dir = str(Path(str(config.hydra.sweep.dir)).absolute())
         sweeper = str(config.hydra.sweeper.get("_target_", "")).rsplit(".", 1)[-1]
         launcher = str(config.hydra.launcher.get("_target_", "")).rsplit(".", 1)[-1]
-        tags = {"sweep_dir": sweep_dir, "sweeper": sweeper, "launcher": launcher, **_origin_tags()}
-        command = current_command()
-        if command:
-            tags["command"] = " ".join(command)[:5000]
+        tags = {"sweep_dir": sweep_dir, "sweeper": sweeper, "launcher": launcher, **_origin_tags(self.run)}
+        tags["command"] = " ".join(self.run.recorded_command())[:5000]
         tracker.start_sweep(name=str(Path(sweep_dir).relative_to(Path(sweep_dir).parents[1])), tags=tags,
                             key=sweep_dir)
-        tracking.activate(tracker)
+        self.sweep_tracker = tracker
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        end_tracked_sweep(Path(str(config.hydra.sweep.dir)), status="succeeded")
+        self.end_sweep(Path(str(config.hydra.sweep.dir)), status="succeeded")
+
+    def end_sweep(self, sweep_dir: Path, *, status: str) -> None:
+        """Close the sweep's parent run (also when the sweep stops early: resume reopens it)."""
+        if self.sweep_tracker is not None:
+            end_tracked_sweep(self.sweep_tracker, sweep_dir, status=status)
+            self.sweep_tracker = None
 
     # -- a job that no hydra-runner launcher records: this process records it -----------------------
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
-        if in_launched_job():
+        if events.in_launched_job():
             return
         from hydra.core.hydra_config import HydraConfig
 
-        tracker = tracking.active()
-        self._owns_run = tracker is None
-        if tracker is None:  # a single run
-            tracker = self._tracker(config)
-            tracking.activate(tracker)
+        single_run = self.sweep_tracker is None
+        tracker = self._tracker(config) if single_run else self.sweep_tracker
+        assert tracker is not None
         hydra = HydraConfig.get()
-        num = int(hydra.job.num) if not self._owns_run else None
-        overrides = list(hydra.overrides.task)
-        tracking.set_current_job(num)
+        num = None if single_run else int(hydra.job.num)
         task_config = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-        tracker.start_job(num, overrides=overrides, config=task_config)
+        tracker.start_job(num, overrides=list(hydra.overrides.task), config=task_config)
+        # The job's log_metrics / report reach this tracker through the job's channel.
+        previous = events.swap_channel(lambda kind, payload: tracker.log_event(num, kind, payload))
+        self._job = (tracker, num, previous)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
-        if in_launched_job():
-            return
-        tracker = tracking.active()
-        if tracker is None:
+        if self._job is None:
             return
         from hydra_runner.jobs.outcome import outcome_of
 
+        (tracker, num, previous), self._job = self._job, None
+        events.swap_channel(previous)
         status, error = outcome_of(job_return)
-        tracker.end_job(tracking.current_job(), status=status.value,
+        tracker.end_job(num, status=status.value,
                         value=job_return._return_value if job_return.status == JobStatus.COMPLETED else None,
                         error=error, directory=str(Path.cwd()) if job_return.working_dir is None
                         else _output_dir(job_return))
-        tracking.set_current_job(None)
-        if self._owns_run:
-            tracking.deactivate()
 
 
-def end_tracked_sweep(sweep_dir: Path, *, status: str) -> None:
-    """Close the active tracker's parent run with the sweep's summary (best value, result files)."""
-    tracker = tracking.active()
-    if tracker is None:
-        return
+def end_tracked_sweep(tracker: Tracker, sweep_dir: Path, *, status: str) -> None:
+    """Close ``tracker``'s parent run with the sweep's summary (best value, result files)."""
     metrics: dict[str, float] = {}
     params: dict[str, str] = {}
     artifacts: list[str] = []
@@ -139,7 +144,6 @@ def end_tracked_sweep(sweep_dir: Path, *, status: str) -> None:
         if (sweep_dir / name).exists():
             artifacts.append(str(sweep_dir / name))
     tracker.end_sweep(status=status, metrics=metrics, params=params, artifacts=artifacts)
-    tracking.deactivate()
 
 
 def _jobs_run_here(config: DictConfig) -> bool:
@@ -163,11 +167,11 @@ def _output_dir(job_return: JobReturn) -> Optional[str]:
         return None
 
 
-def _origin_tags() -> dict[str, str]:
+def _origin_tags(run: RunContext) -> dict[str, str]:
     from hydra_runner import __version__
-    from hydra_runner.journal.meta import describe_sweep
 
-    facts = describe_sweep(sweeper="", launcher="")
+    code = run.head_start.code_state(str(Path.cwd()))
+    facts = {"git_commit": code.commit, "git_dirty": code.dirty}
     tags = {"hydra_runner_version": __version__}
     for key in ("git_commit", "git_dirty"):
         if facts.get(key) is not None:

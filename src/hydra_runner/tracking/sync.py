@@ -31,7 +31,6 @@ class SyncReport:
 
 
 def sync_sweep(sweep_dir: Path, *, tracking_uri: Optional[str] = None, experiment: Optional[str] = None) -> SyncReport:
-    from hydra_runner import tracking
     from hydra_runner.tracking.callback import end_tracked_sweep
     from hydra_runner.tracking.mlflow import MlflowTracker
     from hydra_runner.tracking.mlflow import tracking_uri as resolve_uri
@@ -59,8 +58,7 @@ def sync_sweep(sweep_dir: Path, *, tracking_uri: Optional[str] = None, experimen
         tracker.end_job(record.num, status=record.status.value, value=record.value, error=record.error,
                         directory=record.directory)
         logged += 1
-    tracking.activate(tracker)
-    end_tracked_sweep(sweep_dir, status="succeeded" if all(r.status.finished_well for r in records) else "failed")
+    end_tracked_sweep(tracker, sweep_dir, status="succeeded" if all(r.status.finished_well for r in records) else "failed")
     if tracker.failed is not None:
         raise HydraRunnerError(f"could not log to MLflow at {uri}: {tracker.failed}",
                                fix="check that the tracking store answers, then run hydra-runner sync again")

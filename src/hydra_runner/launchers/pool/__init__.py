@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import weakref
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn
 from hydra.types import HydraContext, TaskFunction
@@ -26,6 +26,7 @@ from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers._schedule import launch_scheduled
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
 from hydra_runner.launchers.pool._slots import Slot, machine_slots
+from hydra_runner.options.launchers import PoolOptions
 
 __all__ = ["ProcessPoolLauncher"]
 
@@ -37,30 +38,26 @@ class ProcessPoolLauncher(RunnerLauncher):
     runs_tasks_elsewhere = True
     counts_interrupts = True
 
-    def __init__(
-        self,
-        n_jobs: Union[int, str, None] = "auto",
-        gpus: Optional[str] = None,
-        gpus_per_job: Optional[int] = None,
-        cpus_per_job: Optional[int] = None,
-        timeout: Optional[float] = None,
-        retries: int = 0,
-        fail_fast: bool = False,
-        stream: bool = False,
-    ) -> None:
+    def __init__(self, options: Optional[PoolOptions] = None) -> None:
         super().__init__()
-        self.n_jobs = n_jobs
-        self.gpus = gpus
+        self.options = options = options or PoolOptions()
+        self.n_jobs = options.n_jobs
+        self.gpus = options.gpus
         # None: as the config's task_env asks (resources.gpu / resources.cpu), else 0 and 1.
-        self.gpus_per_job = gpus_per_job
-        self.cpus_per_job = cpus_per_job
-        self.timeout = float(timeout) if timeout else None
-        self.retries = int(retries or 0)
-        self.fail_fast = bool(fail_fast)
-        self.stream = bool(stream)
+        self.gpus_per_job = options.gpus_per_job
+        self.cpus_per_job = options.cpus_per_job
+        self.timeout = options.timeout
+        self.retries = options.retries
+        self.fail_fast = options.fail_fast
+        self.stream = options.stream
         self._pool: Optional[WorkerPool] = None
         self._slots: Optional[list[Slot]] = None
         self._tails = _Tails() if self.stream else None
+
+    @classmethod
+    def from_config(cls, node: Any) -> ProcessPoolLauncher:
+        """From ``hydra.launcher`` of ``hydra/launcher=runner_pool``."""
+        return cls(PoolOptions.from_config(node))
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -88,7 +85,8 @@ class ProcessPoolLauncher(RunnerLauncher):
 
     def _start_pool(self) -> WorkerPool:
         bootstrap, setup = worker_setup(self.config, self.task_function, self.loader)
-        pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout, on_event=self.job_event)
+        pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout, on_event=self.job_event,
+                          head_start=self.run.head_start)
         pool.start()
         # Workers started for a sweep that never launches (invalid jobs) end with the launcher.
         weakref.finalize(self, pool.close, kill=True)

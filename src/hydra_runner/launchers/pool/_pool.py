@@ -24,8 +24,9 @@ from hydra_runner.errors import UsageError
 from hydra_runner.jobs.outcome import JobOutcome
 from hydra_runner.jobs.runner import Bootstrap, WorkerSetup
 from hydra_runner.journal import Status
-from hydra_runner.launchers.pool._processes import Handle, start_worker
+from hydra_runner.launchers.pool._processes import Handle, WorkerProcess
 from hydra_runner.launchers.pool._slots import Slot
+from hydra_runner.run_context import HeadStart
 from hydra_runner.tasks.ref import dumps_by_value
 
 __all__ = ["Finished", "PoolError", "WorkerPool"]
@@ -70,8 +71,11 @@ class _Worker:
 class WorkerPool:
     def __init__(self, slots: Sequence[Slot], bootstrap: Bootstrap, setup: WorkerSetup,
                  *, timeout: Optional[float] = None,
-                 on_event: Optional[Callable[[int, str, Any], Any]] = None) -> None:
+                 on_event: Optional[Callable[[int, str, Any], Any]] = None,
+                 head_start: Optional[HeadStart] = None) -> None:
         self.slots = list(slots)
+        #: Workers the run started ahead, adopted by slot before new ones are spawned.
+        self.head_start = head_start
         self.bootstrap = bootstrap
         # By value where plain pickle fails: the ConfigStore may hold dataclasses made at run time,
         # or defined in a __main__ that the workers do not import.
@@ -93,7 +97,9 @@ class WorkerPool:
             self._feed(worker)
 
     def _spawn(self, slot: Slot) -> _Worker:
-        process = start_worker(slot, self.bootstrap.cwd)
+        cwd = self.bootstrap.cwd
+        process = (self.head_start.take_worker(slot, cwd) if self.head_start is not None else None) \
+            or WorkerProcess.spawn(slot, cwd)
         return _Worker(
             slot=slot,
             proc=process.proc,

@@ -1,7 +1,7 @@
 """How a pool's worker processes start: spawned as ``python -c``, or forked, ahead or on demand.
 
 A spawned worker is a fresh interpreter that imports Hydra itself. The CLI instead calls
-:func:`prestart` as soon as it has read ``-j``, before it imports the task: on Linux, while
+:func:`start_ahead` as soon as it has read ``-j``, before it imports the task: on Linux, while
 it still has one thread, it forks the workers from there, so they begin with Hydra already
 imported. Either way a worker has its own session, its slot's devices in its environment,
 a ``__main__`` of its own, and only its own two pipe ends; the task is imported later, by
@@ -11,18 +11,17 @@ for its slots and spawns the rest (and every replacement).
 
 from __future__ import annotations
 
-import atexit
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 from hydra_runner._forked import ForkedChild, can_fork, fork_child, open_pipes
 from hydra_runner.launchers.pool._slots import Slot
 
-__all__ = ["WorkerProcess", "prestart", "start_worker"]
+__all__ = ["WorkerProcess", "start_ahead"]
 
 _WORKER_CODE = "from hydra_runner.launchers.pool._worker import main; main()"
 
@@ -61,7 +60,7 @@ class WorkerProcess:
         """A worker forked from this process: what :meth:`spawn` starts, without a new interpreter.
 
         Only while this process has run no user code and has no other thread (see
-        :func:`prestart`): the child then holds nothing but imported modules, and imports the
+        :func:`start_ahead`): the child then holds nothing but imported modules, and imports the
         task itself after its devices are set, as a spawned worker does.
         """
         from hydra_runner.launchers.pool._worker import serve
@@ -69,13 +68,16 @@ class WorkerProcess:
         proc, inbox, outbox = fork_child(serve, cwd, slot.environment())
         return cls(slot, cwd, proc, inbox, outbox)
 
+    def discard(self) -> None:
+        """End a worker never given a task: it holds no job, nothing is lost."""
+        self.proc.kill()
+        self.proc.wait()
+        self.outbox.close()
+        self.inbox.close()
 
-# Workers started before their pool exists (see prestart), by slot.
-_prestarted: list[WorkerProcess] = []
 
-
-def prestart(slots: Sequence[Slot]) -> None:
-    """Start worker processes for ``slots`` now; a pool started later in this process adopts them.
+def start_ahead(slots: Sequence[Slot]) -> list[WorkerProcess]:
+    """Worker processes for ``slots``, started now for a pool that will adopt them (:class:`~hydra_runner.run_context.HeadStart`).
 
     A spawned worker spends most of its start-up importing Hydra. Called when the command
     line is read, before the task is imported, this process can instead import what workers
@@ -94,27 +96,4 @@ def prestart(slots: Sequence[Slot]) -> None:
         _compat.plugins()
         if can_fork():  # a plugin module may have started a thread
             start = WorkerProcess.fork
-    _prestarted.extend(start(slot, cwd) for slot in slots)
-    atexit.register(_discard_prestarted)
-
-
-def _take_prestarted(slot: Slot, cwd: str) -> Optional[WorkerProcess]:
-    for process in _prestarted:
-        if process.slot == slot and process.cwd == cwd and process.proc.poll() is None:
-            _prestarted.remove(process)
-            return process
-    return None
-
-
-def _discard_prestarted() -> None:
-    while _prestarted:
-        process = _prestarted.pop()
-        process.proc.kill()  # it holds no job: nothing to lose
-        process.proc.wait()
-        process.outbox.close()
-        process.inbox.close()
-
-
-def start_worker(slot: Slot, cwd: str) -> WorkerProcess:
-    """A worker for ``slot``: one started ahead for it if there is one, else a new one."""
-    return _take_prestarted(slot, cwd) or WorkerProcess.spawn(slot, cwd)
+    return [start(slot, cwd) for slot in slots]

@@ -85,7 +85,7 @@ def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobRetur
 
     from hydra_runner.jobs.result import JobResult
     from hydra_runner.jobs.runner import worker_setup
-    from hydra_runner.launchers.ray.tasks import task_options
+    from hydra_runner.launchers.ray.resources import task_options
     from hydra_runner.tasks.ref import dumps_by_value
 
     assert launcher.config is not None
@@ -146,7 +146,7 @@ def _runtime_env(sweep: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
         if key in sweep and key in job:
             env[key] = {**sweep[key], **job[key]} if key == "env_vars" else [*sweep[key], *job[key]]
     if "working_dir" not in env:  # the entrypoint reads the sweep's setup from the package: it always goes
-        from hydra_runner.launchers.ray.tasks import PROJECT_EXCLUDES
+        from hydra_runner.launchers.ray.resources import PROJECT_EXCLUDES
 
         env.update(working_dir=str(Path.cwd()), excludes=[*PROJECT_EXCLUDES, *env.get("excludes", [])])
     return env

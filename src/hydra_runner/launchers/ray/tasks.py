@@ -25,14 +25,15 @@ from hydra_runner.jobs.runner import Bootstrap
 from hydra_runner.journal import Status
 from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers._schedule import launch_scheduled
-from hydra_runner.launchers.task_env import TaskEnv, parse_memory
+from hydra_runner.launchers.ray.resources import (
+    PROJECT_EXCLUDES,
+    describe,
+    infeasible,
+    task_options,
+)
+from hydra_runner.options.launchers import RayOptions
 
-__all__ = ["PROJECT_EXCLUDES", "RayLauncher", "apply_task_env", "task_options"]
-
-#: Never part of the project as sent to a cluster: outputs, environments, caches.
-PROJECT_EXCLUDES = (".git/", ".venv/", "venv/", ".tools/", "outputs/", "multirun/", "mlruns/", "__pycache__/",
-                    "*.pyc", ".pytest_cache/", ".hydra-runner/")
-
+__all__ = ["RayLauncher"]
 
 @dataclass
 class _Running:
@@ -51,28 +52,18 @@ class RayLauncher(RunnerLauncher):
     runs_tasks_elsewhere = True
     counts_interrupts = True
 
-    def __init__(
-        self,
-        address: Optional[str] = None,
-        timeout: Optional[float] = None,
-        retries: int = 0,
-        fail_fast: bool = False,
-        task_env_key: str = "task_env",
-        max_running: Optional[int] = None,
-        wait: bool = True,
-        forward_env: Sequence[str] = (),
-        ship_project: bool = True,
-    ) -> None:
+    def __init__(self, options: Optional[RayOptions] = None) -> None:
         super().__init__()
-        self.wait = bool(wait)
-        self.forward_env = [str(name) for name in forward_env or ()]
-        self.ship_project = bool(ship_project)
-        self.address = address or None
-        self.timeout = float(timeout) if timeout else None
-        self.retries = int(retries or 0)
-        self.fail_fast = bool(fail_fast)
-        self.task_env_key = task_env_key
-        self.max_running = int(max_running) if max_running else None
+        self.options = options = options or RayOptions()
+        self.wait = options.wait
+        self.forward_env = list(options.forward_env)
+        self.ship_project = options.ship_project
+        self.address = options.address or None
+        self.timeout = options.timeout
+        self.retries = options.retries
+        self.fail_fast = options.fail_fast
+        self.task_env_key = options.task_env_key
+        self.max_running = options.max_running
         self._started_ray = False
         self._setup_ref: Any = None
         # Jobs' events (hydra_runner.report, log_metrics) come through an actor; the parent
@@ -83,6 +74,11 @@ class RayLauncher(RunnerLauncher):
         self._running: dict[Any, _Running] = {}
         self._ended: list[Ended] = []
         self._node_names: dict[str, str] = {}
+
+    @classmethod
+    def from_config(cls, node: Any) -> RayLauncher:
+        """From ``hydra.launcher`` of ``hydra/launcher=runner_ray``."""
+        return cls(RayOptions.from_config(node))
 
     # -- Ray itself -------------------------------------------------------------------------------
 
@@ -184,10 +180,10 @@ class RayLauncher(RunnerLauncher):
         num, overrides = job
         composed = self.compose(job)
         options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key)
-        self.record_start(job, composed=composed, worker="ray", slot=_describe(options))
+        self.record_start(job, composed=composed, worker="ray", slot=describe(options))
         nodes = ray.nodes()
         self._node_names.update((n["NodeID"], n.get("NodeName") or n["NodeID"][:8]) for n in nodes)
-        missing = _infeasible(options, nodes)
+        missing = infeasible(options, nodes)
         if missing is not None:
             error = UsageError(f"job #{num} asks for {missing}, which no node of the Ray cluster has",
                                fix=f"lower the job's {self.task_env_key} resources, or add a node that has them")
@@ -281,63 +277,6 @@ class RayLauncher(RunnerLauncher):
         # The time it ran, not since it was submitted (it may have queued for a worker).
         status = Status.SUCCEEDED if outcome.completed else Status.FAILED
         return ended_job(job.num, job.overrides, status, ran_for, outcome.output_dir or job.directory, outcome)
-
-def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str, Any]:
-    """Ray task options from the job's ``task_env`` (see :mod:`.task_env`)."""
-    env = TaskEnv.of(config, task_name, key)
-    resources = dict(env.resources)
-    options: dict[str, Any] = {"num_cpus": float(resources.pop("cpu", 1)), "max_retries": 0}
-    if "gpu" in resources:
-        options["num_gpus"] = float(resources.pop("gpu"))
-    if "memory" in resources:
-        options["memory"] = parse_memory(resources.pop("memory"))
-    if resources:
-        options["resources"] = {str(k): float(v) for k, v in resources.items()}
-    runtime_env = dict(env.runtime_env)
-    if env.env_vars:
-        runtime_env["env_vars"] = env.env_vars
-    if runtime_env:
-        options["runtime_env"] = runtime_env
-    return options
-
-
-def apply_task_env(fn: Any, cfg: Any, *, key: str = "task_env", task_name: Optional[str] = None) -> Any:
-    """``fn`` as a Ray remote function with the resources and environment of ``cfg``'s task_env.
-
-    For a job that starts Ray tasks of its own: they get what the job was given. The task's
-    name (for a task_env keyed by task) defaults to the running Hydra job's.
-    """
-    import ray
-
-    if task_name is None:
-        from hydra.core.hydra_config import HydraConfig
-
-        task_name = str(HydraConfig.get().job.name) if HydraConfig.initialized() else ""
-    options = task_options(cfg, task_name, key)
-    options.pop("max_retries")  # Ray's own default for a child task
-    remote = fn if hasattr(fn, "options") and hasattr(fn, "remote") else ray.remote(fn)
-    return remote.options(**options)
-
-
-def _describe(options: dict[str, Any]) -> str:
-    parts = [f"cpu={options['num_cpus']:g}"]
-    if "num_gpus" in options:
-        parts.append(f"gpu={options['num_gpus']:g}")
-    parts += [f"{k}={v:g}" for k, v in options.get("resources", {}).items()]
-    return " ".join(parts)
-
-
-def _infeasible(options: dict[str, Any], nodes: list[dict[str, Any]]) -> Optional[str]:
-    """What the job asks for that no live node has, or None when some node could run it."""
-    wanted = {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0),
-              **options.get("resources", {})}
-    wanted = {k: v for k, v in wanted.items() if v}
-    for node in nodes:
-        have = node.get("Resources", {})
-        if node.get("Alive") and all(have.get(k, 0) >= v for k, v in wanted.items()):
-            return None
-    return ", ".join(f"{k}={v:g}" for k, v in wanted.items())
-
 
 # -- inside a Ray worker process --------------------------------------------------------------------
 

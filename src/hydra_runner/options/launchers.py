@@ -1,0 +1,170 @@
+"""Each launcher backend's options, and how the flags given choose a backend.
+
+A new option is one field here (help, flag, check) plus the code in the backend that
+uses it: the CLI flag, the API keyword and the ``hydra/launcher=runner_*`` config key
+follow (:mod:`hydra_runner.options._base`). A new backend is one more class in
+:data:`LAUNCHERS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Union
+
+from hydra_runner.errors import UsageError
+from hydra_runner.options._base import (
+    Options,
+    OptionValueError,
+    check_count,
+    check_positive_seconds,
+    option,
+)
+
+__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "choose_launcher"]
+
+_PLUGINS = "hydra_plugins.hydra_runner_plugins"
+
+
+@dataclass
+class LaunchOptions(Options):
+    """What every backend that runs a sweep's jobs elsewhere understands."""
+
+    group = "hydra/launcher"
+
+    timeout: Optional[float] = option(None, help="Kill a job that runs longer than SECONDS; it is recorded as timed out.",
+                                      metavar="SECONDS", check=check_positive_seconds)
+    retries: int = option(0, help="Run a crashed, lost or timed-out job again, up to N times.", metavar="N",
+                          check=check_count)
+    fail_fast: bool = option(False, help="Start no new job after the first failure.")
+
+
+def _check_n_jobs(value: Any) -> Union[int, str]:
+    if str(value).strip().lower() in ("auto", "-1"):
+        return "auto"
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise OptionValueError("is not a number of parallel jobs", "use -j N with N >= 1, or -j auto")
+    return count
+
+
+def _check_gpus(value: Any) -> str:
+    from hydra_runner.launchers.pool._slots import parse_gpus
+
+    parse_gpus(str(value))  # raises with its own fix
+    return str(value)
+
+
+def _check_max_running(value: Any) -> int:
+    count = check_count(value)
+    if count < 1:
+        raise OptionValueError("with --launcher ray, -j is how many jobs are submitted at once",
+                               "give a positive number, or leave -j out to submit every job")
+    return count
+
+
+@dataclass
+class PoolOptions(LaunchOptions):
+    """Local worker processes, one per CPU/GPU slot (``-j``, ``hydra/launcher=runner_pool``)."""
+
+    name = "runner_pool"
+    target = f"{_PLUGINS}.runner_pool_launcher.RunnerPoolLauncher"
+
+    n_jobs: Any = option("auto", help="Run jobs in N parallel worker processes (auto: one per free CPU/GPU slot).",
+                         flags=("-j", "--jobs"), metavar="N|auto", check=_check_n_jobs)
+    gpus: Optional[str] = option(None, help="GPUs the workers may use, e.g. 0,1,3 (default: as CUDA sees them).",
+                                 metavar="IDS", check=_check_gpus)
+    gpus_per_job: Optional[int] = option(None, help="GPUs each job gets (its CUDA_VISIBLE_DEVICES); "
+                                         "default: the config's task_env, else 0.", metavar="N", check=check_count)
+    cpus_per_job: Optional[int] = option(None, help="CPU cores each job counts for when sizing -j auto; "
+                                         "default: the config's task_env, else 1.", metavar="N", check=check_count)
+    stream: bool = option(False, help="Also print each job's output, prefixed with its number.")
+
+
+@dataclass
+class RayOptions(LaunchOptions):
+    """Jobs as Ray tasks: an embedded local Ray, or a cluster (``--launcher ray``, ``hydra/launcher=runner_ray``)."""
+
+    name = "runner_ray"
+    target = f"{_PLUGINS}.runner_ray_launcher.RunnerRayLauncher"
+
+    address: Optional[str] = option(None, help="Ray cluster to use (auto, host:port, ray://host:port); "
+                                    "default: an embedded local Ray.", flags=("--ray-address",), metavar="ADDRESS",
+                                    selects=True)
+    max_running: Optional[int] = option(None, help="With Ray: jobs submitted at once (default: all).",
+                                        flags=("-j", "--jobs"), metavar="N", check=_check_max_running)
+    wait: bool = option(True, help="With --launcher ray: submit each job as a Ray job and return at once "
+                        "(see hydra-runner status).", flags=("--no-wait",))
+    forward_env: list[str] = option([], help="With --launcher ray: give every job this variable of the current "
+                                    "shell (repeatable).", metavar="NAME")
+    task_env_key: str = option("task_env", help="The config node holding each job's resources, env_vars and "
+                               "runtime_env.", cli=False)
+    ship_project: bool = option(True, help="On a cluster, send the project's directory as the jobs' working_dir.",
+                                cli=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.wait:
+            return
+        if not self.address:
+            raise UsageError("--no-wait submits the jobs to a running Ray cluster and returns",
+                             fix="add --launcher ray --ray-address http://HEAD:8265 (the cluster's dashboard)")
+        waiting = {"--timeout": self.timeout is not None, "--retries": self.retries > 0,
+                   "--fail-fast": self.fail_fast, "-j": self.max_running is not None}
+        given = [flag for flag, set_ in waiting.items() if set_]
+        if given:
+            raise UsageError(f"{', '.join(given)} need the sweep to wait for its jobs; --no-wait does not",
+                             fix="drop them, or drop --no-wait")
+
+
+PoolConf = PoolOptions.hydra_schema()
+RayConf = RayOptions.hydra_schema()
+
+#: The backends a sweep can run on, by the name ``--launcher`` takes; the first is the default.
+LAUNCHERS: dict[str, type[LaunchOptions]] = {"pool": PoolOptions, "ray": RayOptions}
+
+
+def choose_launcher(given: Mapping[str, Any]) -> Optional[LaunchOptions]:
+    """The backend and its options that flags (or API keywords) ask for; None: as the config says.
+
+    ``launcher`` names the backend; else a flag that only one backend has and that chooses
+    it (``--ray-address``) does; else any launcher flag means the default backend.
+    """
+    given = {key: value for key, value in given.items() if value not in (None, False, ())}
+    name = given.pop("launcher", None)
+    chosen = name is not None
+    if name is None:
+        name = next((backend for backend, cls in LAUNCHERS.items() for key, spec in cls.keywords().items()
+                     if spec.info.selects and key in given), None)
+    if name is None:
+        if not given:
+            return None
+        name = next(iter(LAUNCHERS))
+    if name not in LAUNCHERS:
+        raise UsageError(f"no launcher '{name}'", fix=f"use one of: {', '.join(LAUNCHERS)}")
+    cls = LAUNCHERS[name]
+    known = cls.keywords()
+    foreign = [key for key in given if key not in known]
+    if foreign:
+        flags = ", ".join(_flag_of(key) for key in foreign)
+        owners = [other for other, other_cls in LAUNCHERS.items() if set(foreign) <= set(other_cls.keywords())]
+        where = f"--launcher {owners[0]}" if owners else "another launcher"
+        fix = f"add --launcher {owners[0]}" if owners and not chosen else f"drop {flags}, or use {where}"
+        raise UsageError(f"{flags} apply{'' if len(foreign) > 1 else 'ies'} to {where}, not to --launcher {name}"
+                         .replace("applyies", "applies"), fix=fix)
+    return cls.from_keywords(given)
+
+
+def launcher_keywords() -> dict[str, Any]:
+    """Every launcher flag of every backend by keyword (a flag two backends share appears once)."""
+    merged: dict[str, Any] = {}
+    for cls in LAUNCHERS.values():
+        for key, spec in cls.keywords().items():
+            merged.setdefault(key, spec)
+    return merged
+
+
+def _flag_of(key: str) -> str:
+    return launcher_keywords()[key].info.long_flag(launcher_keywords()[key].name)
