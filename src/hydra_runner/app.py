@@ -97,7 +97,7 @@ class App:
 
     # -- Hydra objects ----------------------------------------------------------------
 
-    def _create_hydra(self, run: Optional[RunContext] = None) -> Any:
+    def _create_hydra(self) -> Any:
         from hydra_runner.sweepers import register_short_names
 
         if self.version_base is not UNSET:
@@ -112,15 +112,14 @@ class App:
                 provider="command-line", path=f"file://{abs_dir}", anchor=SearchPathQuery(provider="schema")
             )
         hydra = _RunnerHydra(task_name=self.task_name, config_loader=CachingConfigLoader(search_path))
-        hydra.run_context = run or RunContext()
         from hydra.core.global_hydra import GlobalHydra
 
         GlobalHydra.instance().initialize(hydra)
         return hydra
 
-    def _with_hydra(self, action: Callable[[Any], Any], run: Optional[RunContext] = None) -> Any:
+    def _with_hydra(self, action: Callable[[Any], Any]) -> Any:
         with _compat.isolated_hydra_state():
-            return action(self._create_hydra(run))
+            return action(self._create_hydra())
 
     # -- what the CLI and the API call --------------------------------------------------
 
@@ -147,10 +146,11 @@ class App:
                 ret = hydra.run(config_name=self.config_name, task_function=self.task_function, overrides=args)
                 return JobResult.from_job_return(ret)
             return SweepResult.from_sweeper(
-                hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args)
+                hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args,
+                               run=run or RunContext())
             )
 
-        return self._with_hydra(go, run)
+        return self._with_hydra(go)
 
     def multirun(self, overrides: list[str], *, run: Optional[RunContext] = None) -> SweepResult:
         return self.run(overrides, multirun=True, run=run)  # type: ignore[no-any-return]
@@ -191,9 +191,6 @@ class App:
 class _RunnerHydra(_compat.Hydra):
     """Hydra's ``Hydra`` with multirun's sweeper and launcher chosen by hydra-runner."""
 
-    #: The run this Hydra serves; handed to the sweeper and the callbacks that take it.
-    run_context: RunContext
-
     def get_mode(self, config_name: Optional[str], overrides: list[str]) -> Any:
         # As Hydra's, but the composed config is kept: a multirun composes it again next.
         try:
@@ -212,7 +209,10 @@ class _RunnerHydra(_compat.Hydra):
         task_function: TaskFunction,
         overrides: list[str],
         with_log_configuration: bool = True,
+        *,
+        run: RunContext,
     ) -> Any:
+        """Hydra's multirun, with ``run`` handed to the sweeper and the callbacks that take it."""
         from hydra._internal.callbacks import Callbacks
 
         from hydra_runner.sweepers import instantiate_sweeper
@@ -223,7 +223,6 @@ class _RunnerHydra(_compat.Hydra):
             with_log_configuration=with_log_configuration,
             run_mode=RunMode.MULTIRUN,
         )
-        run = self.run_context
         callbacks = Callbacks(cfg)
         for callback in _compat.callback_objects(callbacks):
             if hasattr(callback, "use_run"):

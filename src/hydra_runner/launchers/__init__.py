@@ -23,8 +23,9 @@ def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunc
                          run: RunContext) -> Launcher:
     """The launcher ``config.hydra.launcher`` selects, with Hydra's BasicLauncher served in-process.
 
-    ``runner_pool`` and ``runner_ray`` are built directly (not through their Hydra adapters). Other launchers
-    (joblib, submitit, ...) are instantiated by Hydra's plugin machinery.
+    ``runner_pool`` and ``runner_ray`` are built directly (not through their Hydra adapters), as
+    part of ``run``. Other launchers (joblib, submitit, ...) are instantiated by Hydra's plugin
+    machinery and recorded in the journal by :class:`~.foreign.RecordedLauncher`.
     """
     target = config.hydra.launcher.get("_target_") if config.hydra.launcher is not None else None
     launcher: Launcher
@@ -33,9 +34,13 @@ def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunc
     elif (own := own_class_path(target)) is not None:
         launcher = build_from_config(own, config.hydra.launcher)
     else:
-        return Plugins.instance().instantiate_launcher(
+        from hydra_runner.launchers.foreign import RecordedLauncher
+
+        # Hydra builds and sets it up; recorded, its sweeps have results and resume too.
+        foreign = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )
+        return RecordedLauncher(foreign, run, config)
     if isinstance(launcher, RunnerLauncher):
         launcher.use_run(run)
     launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
