@@ -16,11 +16,20 @@ Two call shapes are accepted, so code written for either reads naturally:
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
 from hydra_runner.app import App
+from hydra_runner.errors import UsageError
+from hydra_runner.jobs.model import Status
 from hydra_runner.jobs.result import JobResult, SweepResult
+from hydra_runner.journal import resume
+from hydra_runner.journal.index import resolve_sweep_dir
+from hydra_runner.launchers.ray.jobs import collect
 from hydra_runner.run_context import RunContext, option_keywords
 from hydra_runner.tasks.locate import UNSET, resolve_target, task_spec_from_function
 
@@ -75,10 +84,6 @@ def _app(
 
 
 def _is_task(obj: Any) -> bool:
-    import dataclasses
-
-    from omegaconf import DictConfig
-
     return callable(obj) and not dataclasses.is_dataclass(obj) and not isinstance(obj, (dict, DictConfig))
 
 
@@ -102,7 +107,6 @@ def _build(
             )
         spec = task_spec_from_function(first)
         return _app(spec, config_path, config_name, None, version_base, None, task_kwargs, job_name)
-    from hydra.core.config_store import ConfigStore
 
     overrides[:] = _append_unlisted_groups(first, overrides)
     name = config_name or STORED_CONFIG_NAME
@@ -118,8 +122,6 @@ def _append_unlisted_groups(config: Any, overrides: list[str]) -> list[str]:
     A config object has no defaults list, so Hydra would refuse to override a group that
     is not in it; the object's empty field is where the chosen option goes.
     """
-    from hydra.core.config_store import ConfigStore
-    from omegaconf import OmegaConf
 
     repo = ConfigStore.instance().repo
     try:
@@ -234,11 +236,6 @@ def resume_sweep(sweep_dir: Optional[str] = None) -> int:
     Jobs it left on a Ray cluster (``--no-wait``) are collected first; while any is still
     there, the sweep is not resumed. Returns the exit code of the sweep's command.
     """
-    from hydra_runner.errors import UsageError
-    from hydra_runner.jobs.model import Status
-    from hydra_runner.journal import resume
-    from hydra_runner.journal.index import resolve_sweep_dir
-    from hydra_runner.launchers.ray.jobs import collect
 
     path = resolve_sweep_dir(sweep_dir).absolute()
     waiting = [state.num for state in collect(path) or () if state.status is Status.SUBMITTED]

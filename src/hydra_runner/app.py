@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from hydra._internal.callbacks import Callbacks
 from hydra.core.config_search_path import SearchPathQuery
+from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import SearchPathException
 from hydra.types import HydraContext, RunMode, TaskFunction
 from omegaconf import OmegaConf
@@ -25,6 +27,8 @@ from hydra_runner import _compat, _teardown
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.jobs.result import JobResult, SweepResult
 from hydra_runner.run_context import RunContext
+from hydra_runner.sweepers import instantiate_sweeper, register_short_names
+from hydra_runner.sweepers.preview import preview_jobs
 from hydra_runner.tasks.call import make_task_function
 from hydra_runner.tasks.locate import UNSET, TaskSpec
 from hydra_runner.tasks.ref import TaskRef
@@ -98,8 +102,6 @@ class App:
     # -- Hydra objects ----------------------------------------------------------------
 
     def _create_hydra(self) -> Any:
-        from hydra_runner.sweepers import register_short_names
-
         if self.version_base is not UNSET:
             _compat.set_version_base(self.version_base)
         register_short_names()
@@ -112,7 +114,6 @@ class App:
                 provider="command-line", path=f"file://{abs_dir}", anchor=SearchPathQuery(provider="schema")
             )
         hydra = _RunnerHydra(task_name=self.task_name, config_loader=CachingConfigLoader(search_path))
-        from hydra.core.global_hydra import GlobalHydra
 
         GlobalHydra.instance().initialize(hydra)
         return hydra
@@ -183,7 +184,6 @@ class App:
 
     def job_preview(self, overrides: list[str]) -> list[list[str]]:
         """The overrides of every job a grid multirun would launch, in launch order."""
-        from hydra_runner.sweepers.preview import preview_jobs
 
         return self._with_hydra(lambda hydra: preview_jobs(hydra, self.config_name, overrides))  # type: ignore[no-any-return]
 
@@ -213,9 +213,7 @@ class _RunnerHydra(_compat.Hydra):
         run: RunContext,
     ) -> Any:
         """Hydra's multirun, with ``run`` handed to the sweeper and the callbacks that take it."""
-        from hydra._internal.callbacks import Callbacks
 
-        from hydra_runner.sweepers import instantiate_sweeper
 
         cfg = self.compose_config(
             config_name=config_name,

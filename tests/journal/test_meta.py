@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hydra_runner.journal.meta import describe_sweep, prefetch_code_state
+from hydra_runner.journal.meta import describe_sweep
+from hydra_runner.run_context import RunContext
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -36,31 +37,38 @@ def _wait_for_git_thread() -> None:
 
 def test_commit_and_dirty_flag(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(repo)
-    clean = describe_sweep(sweeper="s", launcher="l")
+    clean = describe_sweep(sweeper="s", launcher="l", command=["cmd"])
     assert clean["git_commit"] == _git(repo, "rev-parse", "HEAD") and clean["git_dirty"] is False
     (repo / "train.py").write_text("print('v2')\n")
-    assert describe_sweep(sweeper="s", launcher="l")["git_dirty"] is True
+    assert describe_sweep(sweeper="s", launcher="l", command=["cmd"])["git_dirty"] is True
 
 
 def test_outside_a_repository_nothing_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    meta = describe_sweep(sweeper="s", launcher="l")
+    meta = describe_sweep(sweeper="s", launcher="l", command=["cmd"])
     assert meta["git_commit"] is None and meta["git_dirty"] is None
 
 
-def test_a_prefetched_answer_is_the_state_when_the_command_started(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_answer_asked_ahead_is_the_state_when_the_command_started(repo: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(repo)
-    prefetch_code_state(str(repo))
+    run = RunContext()
+    run.head_start.ask_git(str(repo))
     _wait_for_git_thread()
     (repo / "train.py").write_text("print('edited while the sweep composed')\n")
-    meta = describe_sweep(sweeper="s", launcher="l")
+    meta = describe_sweep(sweeper="s", launcher="l", command=["cmd"], code=run.head_start.code_state(str(repo)))
     assert meta["git_commit"] == _git(repo, "rev-parse", "HEAD") and meta["git_dirty"] is False
-    # Used once: the next sweep asks again.
-    assert describe_sweep(sweeper="s", launcher="l")["git_dirty"] is True
+    assert meta["command"] == ["cmd"]
+    # One answer per run (its journal and its tracker agree); the next run asks again.
+    assert run.head_start.code_state(str(repo)).dirty is False
+    assert RunContext().head_start.code_state(str(repo)).dirty is True
 
 
 def test_a_prefetch_for_another_directory_is_not_used(repo: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    prefetch_code_state(str(tmp_path))  # not a repository
+    run = RunContext()
+    run.head_start.ask_git(str(tmp_path))  # not a repository
     monkeypatch.chdir(repo)
-    assert describe_sweep(sweeper="s", launcher="l")["git_commit"] == _git(repo, "rev-parse", "HEAD")
+    code = run.head_start.code_state(str(repo))
+    assert describe_sweep(sweeper="s", launcher="l", command=["cmd"], code=code)["git_commit"] == \
+        _git(repo, "rev-parse", "HEAD")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+from omegaconf.base import parse
 
 from hydra_runner import _compat
 from hydra_runner.composition._yaml import dump
@@ -153,7 +154,6 @@ class JobTemplate:
         ``_compat.enable_interpolation_parse_cache``).
         """
         self._yaml_writer()
-        from omegaconf.base import parse
 
         for text in _interpolations(OmegaConf.to_container(self.hydra, resolve=False)):
             parse(text)

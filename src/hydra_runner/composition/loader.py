@@ -24,6 +24,7 @@ from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
+from hydra.core.plugins import Plugins
 from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
@@ -81,7 +82,6 @@ class CachingConfigLoader(ConfigLoaderImpl):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        from hydra.core.plugins import Plugins
 
         Plugins.instance()  # registers the config source types in a fresh process
         _compat.enable_interpolation_parse_cache()

@@ -15,6 +15,7 @@ from textwrap import dedent
 from typing import Any, Callable, ContextManager, Optional
 
 from hydra import version
+from hydra._internal.deprecation_warning import deprecation_warning
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobRuntime, JobStatus, _flush_loggers, env_override
 from hydra.types import HydraContext, TaskFunction
@@ -38,7 +39,6 @@ def _resolve_chdir(chdir: Optional[bool]) -> bool:
         return chdir
     if version.base_at_least("1.2"):
         return False
-    from hydra._internal.deprecation_warning import deprecation_warning
 
     url = "https://hydra.cc/docs/1.2/upgrades/1.1_to_1.2/changes_to_job_working_dir/"
     deprecation_warning(

@@ -13,12 +13,27 @@ import contextlib
 import copy
 import functools
 import os
+import pickle
 import re
 import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Optional
 
+from hydra._internal.callbacks import Callbacks
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.singleton import Singleton
+from hydra.core.utils import JobStatus
+from hydra.types import HydraContext
+from omegaconf import OmegaConf
+from omegaconf.basecontainer import BaseContainer
+
+from hydra_runner import _compat
+from hydra_runner.jobs.events import reporting_to
+from hydra_runner.jobs.execute import reapply_logging, resolved_logging, run_sweep_job
 from hydra_runner.jobs.outcome import JobOutcome
+from hydra_runner.tasks.ref import TaskRef, dumps_by_value
 
 __all__ = ["CONSOLE_LOG", "Bootstrap", "JobRunner", "WorkerSetup", "apply_bootstrap", "missing_from_main",
            "warm_up_parsers", "worker_setup"]
@@ -101,10 +116,6 @@ class _Baseline:
     """The process state right after set-up, put back after every job."""
 
     def __init__(self) -> None:
-        from omegaconf.basecontainer import BaseContainer
-
-        from hydra_runner import _compat
-
         self.environ = dict(os.environ)
         self.cwd = os.getcwd()
         self.argv = list(sys.argv)
@@ -115,9 +126,6 @@ class _Baseline:
 
     @staticmethod
     def _singleton_ids() -> Any:
-        from hydra.core.config_store import ConfigStore
-        from hydra.core.singleton import Singleton
-
         def walk(node: Any) -> Any:
             return {k: walk(v) if isinstance(v, dict) else id(v) for k, v in node.items()}
 
@@ -125,9 +133,7 @@ class _Baseline:
 
     def restore(self) -> bool:
         """Put the state back; True when Hydra's singletons (ConfigStore included) were replaced."""
-        from omegaconf.basecontainer import BaseContainer
 
-        from hydra_runner import _compat
 
         if os.environ != self.environ:
             os.environ.clear()
@@ -154,12 +160,7 @@ class JobRunner:
 
     def __init__(self, setup: WorkerSetup, *, on_started: Callable[[int, str], None],
                  ask_parent: Callable[[str, Any], Any]) -> None:
-        from hydra._internal.callbacks import Callbacks
-        from hydra.core.global_hydra import GlobalHydra
-        from hydra.types import HydraContext
 
-        from hydra_runner import _compat
-        from hydra_runner.jobs.execute import resolved_logging
 
         _compat.setup_globals()
         _compat.restore_singleton_instances(setup.singleton_state)
@@ -211,11 +212,6 @@ class JobRunner:
                     template.prepare_outputs()
 
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
-        from hydra.core.utils import JobStatus
-
-        from hydra_runner.jobs.events import reporting_to
-        from hydra_runner.jobs.execute import run_sweep_job
-
         self.output_dir = None
         try:
             job = self.loader.compose_job(self.config, overrides, job_num=num)
@@ -234,8 +230,6 @@ class JobRunner:
         return JobOutcome.failed(num, ret._return_value, **fields)
 
     def reset(self) -> None:
-        from hydra_runner.jobs.execute import reapply_logging
-
         reapply_logging(self.hydra_logging, self.config.hydra.verbose)
         if self.baseline.restore():
             self.loader.refresh_repository()
@@ -243,7 +237,6 @@ class JobRunner:
 
 def _loaded(data: bytes) -> Any:
     """What the parent pickled to spare this worker some work; None if it does not load here."""
-    import pickle
 
     try:
         return pickle.loads(data)
@@ -267,9 +260,7 @@ def _add_missing_resolvers(resolvers: dict[str, bytes]) -> None:
     After the task's import: a module that registers a resolver at import time (without
     ``replace=True``) would fail on finding it registered already.
     """
-    import pickle
 
-    from omegaconf.basecontainer import BaseContainer
 
     for name, data in resolvers.items():
         if name in BaseContainer._resolvers:
@@ -286,8 +277,6 @@ def warm_up_parsers() -> None:
     once, on its first job unless paid here. A parent that forks workers calls this first;
     its workers inherit the tables, and that this was done.
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from omegaconf import OmegaConf
 
     import hydra_runner.composition.loader  # noqa: F401
     import hydra_runner.jobs.execute  # noqa: F401
@@ -321,8 +310,6 @@ def apply_bootstrap(boot: Bootstrap, *, environ: bool = True) -> None:
 
 def worker_setup(config: Any, task_function: Any, loader: Any) -> tuple[Bootstrap, WorkerSetup]:
     """What a process needs to run a sweep's jobs: where and how to start, then the task and configs."""
-    from hydra_runner import _compat
-    from hydra_runner.tasks.ref import TaskRef
 
     task_ref = TaskRef.for_task(task_function)
     bootstrap = Bootstrap(
@@ -345,9 +332,7 @@ def worker_setup(config: Any, task_function: Any, loader: Any) -> tuple[Bootstra
 
 def _sendable_resolvers() -> dict[str, bytes]:
     """The parent's OmegaConf resolvers that can be sent to a worker (by value)."""
-    from omegaconf.basecontainer import BaseContainer
 
-    from hydra_runner.tasks.ref import dumps_by_value
 
     sendable: dict[str, bytes] = {}
     for name, resolver in BaseContainer._resolvers.items():

@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_runner.errors import SweepFailed
 from hydra_runner.jobs.outcome import outcome_of
 from hydra_runner.journal import JobRecord, Status, SweepJournal
+from hydra_runner.launchers import RunnerLauncher, instantiate_launcher
 from hydra_runner.launchers._schedule import JobFeed
 from hydra_runner.run_context import RunContext
 from hydra_runner.sweepers.objective import NotAnObjective, Objective
@@ -185,8 +186,6 @@ class SearchSweeper(Sweeper):
         self.run = run
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
-        from hydra_runner.launchers import instantiate_launcher
-
         self.config = config
         self.hydra_context = hydra_context
         self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config,
@@ -205,8 +204,6 @@ class SearchSweeper(Sweeper):
         OmegaConf.save(OmegaConf.create(results_document(self.name, result)), sweep_dir / "optimization_results.yaml")
 
     def sweep(self, arguments: list[str]) -> SearchResult:
-        from hydra_runner.launchers import RunnerLauncher
-
         assert self.config is not None and self.hydra_context is not None
         space = SearchSpace.parse([*(f"{k}={v}" for k, v in self.params.items()), *arguments],
                                   config_loader=self.hydra_context.config_loader)

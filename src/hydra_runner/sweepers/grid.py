@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import JobNotStarted, SweepFailed
+from hydra_runner.launchers import RunnerLauncher, instantiate_launcher
 from hydra_runner.run_context import RunContext
 
 __all__ = ["GridSweeper"]
@@ -49,8 +50,6 @@ class GridSweeper(BasicSweeper):
         self.run = run
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
-        from hydra_runner.launchers import instantiate_launcher
-
         self.hydra_context = hydra_context
         self.config = config
         self.launcher = instantiate_launcher(hydra_context=hydra_context, task_function=task_function, config=config,
@@ -66,8 +65,6 @@ class GridSweeper(BasicSweeper):
             loader.validate_job(self.config, list(overrides))
 
     def sweep(self, arguments: list[str]) -> Any:
-        from hydra_runner.launchers import RunnerLauncher
-
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
         launcher = self.launcher
         if not isinstance(launcher, RunnerLauncher):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig
 
 from hydra_runner.sweepers.search_space import Param
@@ -62,7 +63,6 @@ class OptunaStudy:
 
     def __init__(self, settings: StudySettings) -> None:
         import optuna
-        from hydra.utils import get_method
 
         self.settings = settings
         # The progress line reports every trial; Optuna's own line per trial would repeat it.
@@ -185,7 +185,6 @@ def study_storage(storage: Any, sweep_dir: Path, *, fresh: bool) -> Any:
 
 def _built(spec: Any) -> Any:
     """A sampler or pruner from its config (``_target_`` and arguments); Hydra may have built it already."""
-    from hydra.utils import instantiate
 
     if isinstance(spec, (Mapping, DictConfig)):
         return instantiate(spec)

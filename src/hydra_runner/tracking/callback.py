@@ -19,14 +19,18 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from hydra_runner import __version__, _compat
 from hydra_runner.jobs import events
+from hydra_runner.jobs.outcome import outcome_of
 from hydra_runner.journal import JOURNAL_FILE
 from hydra_runner.options.tracking import MlflowOptions
 from hydra_runner.run_context import RunContext
+from hydra_runner.tracking.mlflow import MlflowTracker, tracking_uri
 
 if TYPE_CHECKING:
     from hydra_runner.tracking._base import Tracker
@@ -55,8 +59,6 @@ class MlflowCallback(Callback):
         self.run = run
 
     def _tracker(self, config: DictConfig) -> MlflowTracker:
-        from hydra_runner.tracking.mlflow import MlflowTracker, tracking_uri
-
         uri = tracking_uri(self.options.tracking_uri, start=Path.cwd())
         experiment = self.options.experiment or str(config.hydra.job.name)
         if uri.startswith("sqlite:///"):
@@ -94,7 +96,6 @@ class MlflowCallback(Callback):
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         if events.in_launched_job():
             return
-        from hydra.core.hydra_config import HydraConfig
 
         single_run = self.sweep_tracker is None
         tracker = self._tracker(config) if single_run else self.sweep_tracker
@@ -110,7 +111,6 @@ class MlflowCallback(Callback):
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         if self._job is None:
             return
-        from hydra_runner.jobs.outcome import outcome_of
 
         (tracker, num, previous), self._job = self._job, None
         events.swap_channel(previous)
@@ -153,7 +153,6 @@ def _jobs_run_here(config: DictConfig) -> bool:
     in other processes this one mostly waits for them, and a second thread only competes with it
     for the interpreter (with ``-j 2`` that measured slower).
     """
-    from hydra_runner import _compat
 
     launcher = config.hydra.launcher
     return launcher is not None and launcher.get("_target_") == _compat.BASIC_LAUNCHER_TARGET
@@ -168,8 +167,6 @@ def _output_dir(job_return: JobReturn) -> Optional[str]:
 
 
 def _origin_tags(run: RunContext) -> dict[str, str]:
-    from hydra_runner import __version__
-
     code = run.head_start.code_state(str(Path.cwd()))
     facts = {"git_commit": code.commit, "git_dirty": code.dirty}
     tags = {"hydra_runner_version": __version__}

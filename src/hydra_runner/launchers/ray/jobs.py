@@ -15,8 +15,12 @@ unpacked package, and the value and error still come back through the journal.
 
 from __future__ import annotations
 
+import importlib
 import json
+import logging
 import os
+import pickle
+import shlex
 import shutil
 import sys
 import tempfile
@@ -25,8 +29,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
+from hydra.core.utils import JobStatus
+
 from hydra_runner.errors import UsageError
+from hydra_runner.jobs.result import JobResult
+from hydra_runner.jobs.runner import JobRunner, apply_bootstrap, worker_setup
 from hydra_runner.journal import Status, SweepJournal
+from hydra_runner.journal.sqlite import encode_value
+from hydra_runner.launchers.ray.resources import task_options
+from hydra_runner.tasks.ref import dumps_by_value
 
 if TYPE_CHECKING:
     from hydra.core.utils import JobReturn
@@ -61,7 +72,6 @@ def client(address: Optional[str]) -> Any:
     if not address:
         raise UsageError("--no-wait needs a running Ray cluster to submit to",
                          fix="add --ray-address http://HEAD:8265 (the cluster's dashboard address)")
-    import logging
 
     from ray.job_submission import JobSubmissionClient
 
@@ -81,12 +91,7 @@ def client(address: Optional[str]) -> Any:
 
 def submit_jobs(launcher: RayLauncher, jobs: Sequence[JobSpec]) -> list[JobReturn]:
     """Submit ``jobs`` as Ray jobs, record their ids, and return without waiting for them."""
-    from hydra.core.utils import JobStatus
 
-    from hydra_runner.jobs.result import JobResult
-    from hydra_runner.jobs.runner import worker_setup
-    from hydra_runner.launchers.ray.resources import task_options
-    from hydra_runner.tasks.ref import dumps_by_value
 
     assert launcher.config is not None
     jobs_api = client(launcher.address)
@@ -153,8 +158,6 @@ def _runtime_env(sweep: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _quote(text: str) -> str:
-    import shlex
-
     return shlex.quote(text)
 
 
@@ -231,12 +234,6 @@ def _outcome_in(logs: str) -> Optional[dict[str, Any]]:
 
 
 def _run_submitted(package: str, num: int, overrides: list[str]) -> int:
-    import importlib
-    import pickle
-
-    from hydra_runner.jobs.runner import JobRunner, apply_bootstrap
-    from hydra_runner.journal.sqlite import encode_value
-
     setup_file = Path(importlib.import_module(package).__file__ or "").with_name(_SETUP_FILE)
     boot, setup = pickle.loads(setup_file.read_bytes())
     apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)

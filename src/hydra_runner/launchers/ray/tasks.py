@@ -10,6 +10,9 @@ and keeps it warm for the next job of the sweep.
 
 from __future__ import annotations
 
+import os
+import pickle
+import sys
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -21,7 +24,7 @@ from hydra_runner.errors import UsageError
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.jobs.outcome import Ended, JobOutcome, ended_job
 from hydra_runner.jobs.result import JobResult
-from hydra_runner.jobs.runner import Bootstrap
+from hydra_runner.jobs.runner import Bootstrap, JobRunner, apply_bootstrap
 from hydra_runner.journal import Status
 from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers._schedule import launch_scheduled
@@ -117,7 +120,6 @@ class RayLauncher(RunnerLauncher):
 
     def runtime_env(self) -> dict[str, Any]:
         """What every job of the sweep gets on a cluster: the project's code and the named variables."""
-        import os
 
         missing = [name for name in self.forward_env if name not in os.environ]
         if missing:
@@ -285,13 +287,9 @@ _runners: dict[str, Any] = {}
 
 def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str],
                    hub: Any) -> tuple[JobOutcome, float]:
-    import os
-    import pickle
-    import sys
 
     import ray
 
-    from hydra_runner.jobs.runner import JobRunner, apply_bootstrap
 
     key, blob = setup
     runner = _runners.get(key)
