@@ -75,3 +75,9 @@ def test_tracker_settings_need_their_switch() -> None:
                                   "++hydra.callbacks.mlflow.experiment='exp a'"]
     with pytest.raises(UsageError, match="--mlflow-uri configure --mlflow"):
         choose_trackers({"mlflow_uri": "sqlite:///x.db"})
+
+
+@pytest.mark.parametrize("n_jobs", ["0", "-3", "many", "1.5"])
+def test_bad_job_counts(n_jobs: str) -> None:
+    with pytest.raises(UsageError, match=f"--jobs {n_jobs}: is not a number of parallel jobs"):
+        PoolOptions(n_jobs=n_jobs)

@@ -20,7 +20,7 @@ from hydra_runner.options._base import (
     option,
 )
 
-__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "choose_launcher"]
+__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "choose_launcher", "parse_n_jobs"]
 
 _PLUGINS = "hydra_plugins.hydra_runner_plugins"
 
@@ -38,7 +38,8 @@ class LaunchOptions(Options):
     fail_fast: bool = option(False, help="Start no new job after the first failure.")
 
 
-def _check_n_jobs(value: Any) -> Union[int, str]:
+def parse_n_jobs(value: Any) -> Union[int, str]:
+    """``-j`` as a number of parallel jobs (>= 1) or ``"auto"`` (also ``-1``, as joblib says it)."""
     if str(value).strip().lower() in ("auto", "-1"):
         return "auto"
     try:
@@ -73,7 +74,7 @@ class PoolOptions(LaunchOptions):
     target = f"{_PLUGINS}.runner_pool_launcher.RunnerPoolLauncher"
 
     n_jobs: Any = option("auto", help="Run jobs in N parallel worker processes (auto: one per free CPU/GPU slot).",
-                         flags=("-j", "--jobs"), metavar="N|auto", check=_check_n_jobs)
+                         flags=("-j", "--jobs"), metavar="N|auto", check=parse_n_jobs)
     gpus: Optional[str] = option(None, help="GPUs the workers may use, e.g. 0,1,3 (default: as CUDA sees them).",
                                  metavar="IDS", check=_check_gpus)
     gpus_per_job: Optional[int] = option(None, help="GPUs each job gets (its CUDA_VISIBLE_DEVICES); "

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Union
 
 from hydra_runner.errors import UsageError
+from hydra_runner.options.launchers import parse_n_jobs
 
-__all__ = ["Slot", "detect_gpus", "machine_slots", "parse_gpus", "parse_n_jobs", "plan_slots"]
+__all__ = ["Slot", "detect_gpus", "machine_slots", "parse_gpus", "plan_slots"]
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,6 @@ def parse_gpus(text: str) -> tuple[str, ...]:
             fix="give device indices separated by commas, e.g. --gpus 0,1,3 (or --gpus none)",
         )
     return ids
-
-
-def parse_n_jobs(text: Union[int, str, None]) -> Union[int, str]:
-    """``-j`` as a number of parallel jobs (>= 1) or ``"auto"``."""
-    if text is None or str(text).strip().lower() in ("auto", "-1"):
-        return "auto"
-    try:
-        count = int(str(text).strip())
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise UsageError(f"invalid number of parallel jobs '{text}'", fix="use -j N with N >= 1, or -j auto")
-    return count
 
 
 def detect_gpus(environ: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
