@@ -24,6 +24,17 @@ from hydra_runner.errors import UsageError
 from hydra_runner.jobs.outcome import JobOutcome
 from hydra_runner.jobs.runner import Bootstrap, WorkerSetup
 from hydra_runner.journal import Status
+from hydra_runner.launchers.pool._messages import (
+    Answer,
+    Done,
+    Event,
+    Ready,
+    RunJob,
+    SetupFailed,
+    Started,
+    Stop,
+    Template,
+)
 from hydra_runner.launchers.pool._processes import Handle, WorkerProcess
 from hydra_runner.launchers.pool._slots import Slot
 from hydra_runner.run_context import HeadStart
@@ -116,7 +127,7 @@ class WorkerPool:
         for worker in self.workers:
             if not kill and worker.job is None:
                 try:
-                    worker.outbox.send(("stop",))
+                    worker.outbox.send(Stop())
                 except OSError:
                     pass
             else:
@@ -155,7 +166,7 @@ class WorkerPool:
             parsed_bytes = pickle.dumps(list(parsed)) if parsed else None
         except Exception:  # a value that does not pickle: the worker parses the line itself
             parsed_bytes = None
-        worker.outbox.send(("job", num, list(overrides), shipped, parsed_bytes))
+        worker.outbox.send(RunJob(num, list(overrides), shipped, parsed_bytes))
 
     def expect(self, template: JobTemplate) -> None:
         """Give the workers, while they have nothing to run, the template of the jobs to come."""
@@ -165,7 +176,7 @@ class WorkerPool:
             worker.templates.add(template.key)
             if shipped is not None:
                 with contextlib.suppress(OSError):  # a worker that died is found out by poll
-                    worker.outbox.send(("template", shipped))
+                    worker.outbox.send(Template(shipped))
 
     def _shipped(self, worker: _Worker, template: Optional[JobTemplate]) -> Optional[bytes]:
         """``template`` pickled for ``worker``, unless it has it already."""
@@ -211,33 +222,30 @@ class WorkerPool:
         except (EOFError, OSError):
             self._lost(worker, finished)
             return
-        kind = message[0]
-        if kind == "ready":
+        if isinstance(message, Ready):
             worker.ready = True
-        elif kind == "started" and worker.job is not None:
-            worker.job.output_dir = message[2]
-        elif kind == "event" and worker.job is not None:
-            self._answer(worker, message[1], message[2])
-        elif kind == "done" and worker.job is not None:
+        elif isinstance(message, Started) and worker.job is not None:
+            worker.job.output_dir = message.output_dir
+        elif isinstance(message, Event) and worker.job is not None:
+            self._answer(worker, message.kind, message.payload)
+        elif isinstance(message, Done) and worker.job is not None:
             job, worker.job = worker.job, None
-            outcome: JobOutcome = message[1]
-            status = Status.SUCCEEDED if outcome.completed else Status.FAILED
-            finished.append(self._ended(job, status, outcome, ""))
-        elif kind == "init_failed":
+            status = Status.SUCCEEDED if message.outcome.completed else Status.FAILED
+            finished.append(self._ended(job, status, message.outcome, ""))
+        elif isinstance(message, SetupFailed):
             self.close(kill=True)
-            missing = message[2] if len(message) > 2 else None
-            if missing is not None:
-                raise _defined_in_main(missing, self.task_name)
-            raise PoolError(f"a worker could not set up the task:\n{message[1]}")
+            if message.missing_from_main is not None:
+                raise _defined_in_main(message.missing_from_main, self.task_name)
+            raise PoolError(f"a worker could not set up the task:\n{message.traceback}")
 
     def _answer(self, worker: _Worker, kind: str, payload: Any) -> None:
         assert worker.job is not None
         try:
             answer = self.on_event(worker.job.num, kind, payload) if self.on_event is not None else None
         except Exception as e:  # the job waits for an answer: it gets the error instead
-            worker.outbox.send(("error", f"{type(e).__name__}: {e}"))
+            worker.outbox.send(Answer(None, f"{type(e).__name__}: {e}"))
             return
-        worker.outbox.send(("answer", answer))
+        worker.outbox.send(Answer(answer))
 
     def _lost(self, worker: _Worker, finished: list[Finished]) -> None:
         code = worker.proc.wait()

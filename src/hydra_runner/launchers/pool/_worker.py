@@ -22,6 +22,17 @@ from hydra_runner.jobs.runner import (
     missing_from_main,
     warm_up_parsers,
 )
+from hydra_runner.launchers.pool._messages import (
+    Answer,
+    Done,
+    Event,
+    Ready,
+    RunJob,
+    SetupFailed,
+    Started,
+    Stop,
+    Template,
+)
 
 __all__ = ["CONSOLE_LOG", "JobRunner", "apply_bootstrap", "main", "missing_from_main"]
 
@@ -59,39 +70,39 @@ def serve(inbox_fd: int, outbox_fd: int) -> None:
 
     def ask_parent(kind: str, payload: Any) -> Any:
         # The job waits for the answer; the parent answers between its other work.
-        outbox.send(("event", kind, payload))
-        reply = inbox.recv()
-        if reply[0] == "error":
-            raise RuntimeError(f"the sweep could not handle the job's {kind!r}: {reply[1]}")
-        return reply[1]
+        outbox.send(Event(kind, payload))
+        reply: Answer = inbox.recv()
+        if reply.error is not None:
+            raise RuntimeError(f"the sweep could not handle the job's {kind!r}: {reply.error}")
+        return reply.value
 
     try:
-        worker = JobRunner(inbox.recv(), on_started=lambda num, path: outbox.send(("started", num, path)),
+        worker = JobRunner(inbox.recv(), on_started=lambda num, path: outbox.send(Started(num, path)),
                            ask_parent=ask_parent)
     except BaseException as e:
-        outbox.send(("init_failed", JobOutcome.failed(-1, e).traceback, missing_from_main(e)))
+        outbox.send(SetupFailed(JobOutcome.failed(-1, e).traceback or "", missing_from_main(e)))
         return
-    outbox.send(("ready", os.getpid()))
+    outbox.send(Ready(os.getpid()))
     worker.prepare()
     while True:
         try:
             message = inbox.recv()
         except (EOFError, OSError):
             return
-        if message[0] == "stop":
+        if isinstance(message, Stop):
             outbox.close()
             os._exit(0)  # nothing left that the OS does not clean up; interpreter teardown is slow
-        if message[0] == "template":
-            worker.adopt_template(message[1], prepare=True)
+        if isinstance(message, Template):
+            worker.adopt_template(message.data, prepare=True)
             continue
-        _, num, overrides, template, parsed = message
-        if template is not None:
-            worker.adopt_template(template)
-        if parsed is not None:
-            worker.take_parsed(parsed)
-        outcome = worker.run(num, overrides)
+        job: RunJob = message
+        if job.template is not None:
+            worker.adopt_template(job.template)
+        if job.parsed is not None:
+            worker.take_parsed(job.parsed)
+        outcome = worker.run(job.num, list(job.overrides))
         try:
-            outbox.send(("done", outcome))
+            outbox.send(Done(outcome))
         except Exception as e:  # the return value or exception does not pickle
-            outbox.send(("done", outcome.value_not_sendable(e)))
+            outbox.send(Done(outcome.value_not_sendable(e)))
         worker.reset()
