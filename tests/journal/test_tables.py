@@ -19,7 +19,7 @@ from hydra_runner.journal import Status, SweepJournal, register_sweep
 from hydra_runner.journal.index import resolve_sweep_dir
 from hydra_runner.journal.tables import (
     SweepSummary,
-    load_report,
+    load_results,
     plot,
     short_command,
     sweep_summaries,
@@ -97,7 +97,7 @@ def fill(sweep_dir: Path, jobs: Sequence[tuple[Sequence[str], Status, Any]]) -> 
 
 
 def test_rows_of_a_real_sweep(demo: Path) -> None:
-    report = load_report(demo)
+    report = load_results(demo)
     assert report.params == ["x", "lr"]
     assert report.metrics == ["loss", "acc"]
     assert report.counts == {Status.SUCCEEDED: 8, Status.FAILED: 2}
@@ -114,7 +114,7 @@ def test_rows_of_a_real_sweep(demo: Path) -> None:
 
 
 def test_sort_by_metric_failed_jobs_last(demo: Path) -> None:
-    report = load_report(demo)
+    report = load_results(demo)
     assert [row.num for row in report.sorted("loss").rows] == BY_LOSS
     assert [row.num for row in report.sorted("loss", descending=True).rows] == BY_LOSS_DESC
     by_acc = report.sorted("acc", descending=True)
@@ -122,7 +122,7 @@ def test_sort_by_metric_failed_jobs_last(demo: Path) -> None:
 
 
 def test_sort_by_columns(demo: Path) -> None:
-    report = load_report(demo)
+    report = load_results(demo)
     assert [row.params["x"] for row in report.sorted("x", descending=True).rows] == [4, 4, 3, 3, 2, 2, 1, 1, 0, 0]
     assert [row.params["lr"] for row in report.sorted("lr").rows][:5] == [0.1] * 5
     assert [row.num for row in report.sorted("status").rows][-2:] == [6, 7]  # succeeded before failed
@@ -131,18 +131,18 @@ def test_sort_by_columns(demo: Path) -> None:
 
 def test_sort_by_unknown_name_lists_what_exists(demo: Path) -> None:
     with pytest.raises(UsageError) as info:
-        load_report(demo).sorted("los")
+        load_results(demo).sorted("los")
     assert "'los'" in info.value.message
     assert info.value.fix is not None and "loss, acc, x, lr, job, status" in info.value.fix
 
 
 def test_head_keeps_counts_of_the_whole_sweep(demo: Path) -> None:
-    report = load_report(demo).sorted("loss").head(3)
+    report = load_results(demo).sorted("loss").head(3)
     assert [row.num for row in report.rows] == [4, 5, 2]
     assert report.counts == {Status.SUCCEEDED: 8, Status.FAILED: 2}
     assert "error" in report.columns  # same columns as the whole sweep, though no shown job failed
     with pytest.raises(UsageError):
-        load_report(demo).head(-1)
+        load_results(demo).head(-1)
 
 
 # -- finding the sweep ----------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_overrides_parsed_by_hydra_and_keys_united(tmp_path: Path) -> None:
         (["opt=sgd", "~gone", "lr=0.1", "new=x"], Status.SUCCEEDED, "a string"),
         (["opt=adam"], Status.PENDING, None),
     ])
-    report = load_report(sweep)
+    report = load_results(sweep)
     assert report.params == ["opt", "extra", "flag", "db@pkg", "lr", "gone", "new"]
     first, second, third = report.rows
     assert first.params == {"opt": "odd, name", "extra": [1, 2], "flag": True, "db@pkg": "mysql", "lr": 0.001}
@@ -224,13 +224,13 @@ def test_running_job_of_a_dead_sweep_shows_as_interrupted(tmp_path: Path) -> Non
     runner = SweepJournal.open(sweep)
     runner.acquire()  # the lock a launcher holds while it runs the sweep
     try:
-        live = load_report(sweep)
+        live = load_results(sweep)
         assert live.live and live.rows[1].status is Status.RUNNING
         assert live.counts == {Status.SUCCEEDED: 1, Status.RUNNING: 1}
         assert sweep_summaries_of(sweep)[0].live
     finally:
         runner.close()  # the runner is gone: its job will never finish
-    dead = load_report(sweep)
+    dead = load_results(sweep)
     assert not dead.live and dead.rows[1].status is Status.INTERRUPTED
     assert dead.counts == {Status.SUCCEEDED: 1, Status.INTERRUPTED: 1}
     summary = sweep_summaries_of(sweep)[0]
@@ -245,7 +245,7 @@ def sweep_summaries_of(sweep: Path) -> list[SweepSummary]:
 
 def test_csv_export(demo: Path) -> None:
     out = io.StringIO()
-    write_csv(load_report(demo).sorted("loss"), out)
+    write_csv(load_results(demo).sorted("loss"), out)
     lines = list(csv.reader(io.StringIO(out.getvalue())))
     assert lines[0] == ["job", "x", "lr", "status", "duration", "loss", "acc", "error"]
     assert len(lines) == 11
@@ -258,7 +258,7 @@ def test_csv_export(demo: Path) -> None:
 def test_csv_cells_quote_commas(tmp_path: Path) -> None:
     sweep = fill(tmp_path / "s", [(["opt='a, b'"], Status.FAILED, None)])
     out = io.StringIO()
-    write_csv(load_report(sweep), out)
+    write_csv(load_results(sweep), out)
     assert '"a, b"' in out.getvalue()  # quoted, so the comma stays inside the cell
     header, row = csv.reader(io.StringIO(out.getvalue()))
     assert header == ["job", "opt", "status", "duration", "error"]
@@ -266,7 +266,7 @@ def test_csv_cells_quote_commas(tmp_path: Path) -> None:
 
 
 def test_json_export(demo: Path) -> None:
-    data = to_json(load_report(demo).sorted("loss", descending=True).head(2))
+    data = to_json(load_results(demo).sorted("loss", descending=True).head(2))
     assert data["counts"] == {"succeeded": 8, "failed": 2}
     assert data["sorted_by"] == "loss" and data["descending"] is True
     assert [job["job"] for job in data["jobs"]] == [1, 9]
@@ -274,7 +274,7 @@ def test_json_export(demo: Path) -> None:
     assert data["jobs"][0]["metrics"] == {"loss": 4.2, "acc": 1.0}
     assert data["command"][-3:] == ["x=range(0,5)", "lr=0.1,0.2", "hydra.sweep.dir=sweeps/demo"]
     out = io.StringIO()
-    write_json(load_report(demo), out)
+    write_json(load_results(demo), out)
     assert json.loads(out.getvalue())["jobs"][6]["error"] == "ValueError: bad"
 
 
@@ -282,7 +282,7 @@ def test_json_export(demo: Path) -> None:
 
 
 def test_plot_writes_png(demo: Path, tmp_path: Path) -> None:
-    path = plot(load_report(demo), "loss", tmp_path / "loss.png")
+    path = plot(load_results(demo), "loss", tmp_path / "loss.png")
     assert path == tmp_path / "loss.png"
     assert path.read_bytes().startswith(PNG_SIGNATURE)
 
@@ -292,14 +292,14 @@ def test_plot_categorical_and_no_params(tmp_path: Path) -> None:
         (["opt=adam", "lr=1e-4"], Status.SUCCEEDED, {"loss": 1.0}),
         (["opt=sgd", "lr=1e-1"], Status.SUCCEEDED, {"loss": 2.0}),
     ])
-    assert plot(load_report(sweep), "loss", tmp_path / "a.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert plot(load_results(sweep), "loss", tmp_path / "a.png").read_bytes().startswith(PNG_SIGNATURE)
     bare = fill(tmp_path / "bare", [([], Status.SUCCEEDED, 3.0)])
-    assert plot(load_report(bare), "value", tmp_path / "b.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert plot(load_results(bare), "value", tmp_path / "b.png").read_bytes().startswith(PNG_SIGNATURE)
 
 
 def test_plot_unknown_metric(demo: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
-        plot(load_report(demo), "accuracy", tmp_path / "x.png")
+        plot(load_results(demo), "accuracy", tmp_path / "x.png")
     assert info.value.fix == "plot one of: loss, acc"
     assert not (tmp_path / "x.png").exists()
 
@@ -308,7 +308,7 @@ def test_plot_without_matplotlib_names_the_extra(demo: Path, tmp_path: Path, mon
     # None in sys.modules makes the import fail as if matplotlib were not installed.
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(UsageError) as info:
-        plot(load_report(demo), "loss", tmp_path / "x.png")
+        plot(load_results(demo), "loss", tmp_path / "x.png")
     assert info.value.fix == "pip install 'hydra-runner[plot]'"
 
 

@@ -68,7 +68,7 @@ def results_command(
     """
     from hydra_runner.errors import UsageError
     from hydra_runner.journal.index import resolve_sweep_dir
-    from hydra_runner.journal.tables import load_report, plot, write_csv, write_json
+    from hydra_runner.journal.tables import load_results, plot, write_csv, write_json
     from hydra_runner.launchers.ray.jobs import collect
 
     if csv_path == "-" and json_path == "-":
@@ -77,7 +77,7 @@ def results_command(
         raise UsageError("--output is where --plot writes", fix="add --plot [METRIC]")
     directory = resolve_sweep_dir(sweep_dir)
     collect(directory)  # jobs a cluster ran (--no-wait): their outcomes into the journal first
-    report = load_report(directory)
+    report = load_results(directory)
     if sort is not None or desc:
         report = report.sorted(sort or "job", descending=desc)
     if plot_metric is not None:

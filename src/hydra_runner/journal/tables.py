@@ -4,7 +4,7 @@ A row is one job: its number, the values it was swept over (one column per overr
 the keys united over all jobs), its status and duration, and its metrics
 (:meth:`JobRecord.metrics`). Nothing here prints; the CLI formats what this returns.
 
->>> report = load_report("multirun/2024-01-01/12-00-00")  # doctest: +SKIP
+>>> report = load_results("multirun/2024-01-01/12-00-00")  # doctest: +SKIP
 >>> best = report.sorted("loss").rows[0]                   # doctest: +SKIP
 """
 
@@ -26,9 +26,9 @@ from hydra_runner.journal.sqlite import JobRecord, Status, SweepJournal
 
 __all__ = [
     "Row",
-    "SweepReport",
+    "SweepResults",
     "SweepSummary",
-    "load_report",
+    "load_results",
     "plot",
     "short_command",
     "sweep_summaries",
@@ -74,7 +74,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class SweepReport:
+class SweepResults:
     sweep_dir: Path
     meta: dict[str, Any]
     params: list[str]  # swept keys, in the order they first appear
@@ -107,7 +107,7 @@ class SweepReport:
     def sortable(self) -> list[str]:
         return [*self.metrics, *self.params, *_BUILTIN_COLUMNS]
 
-    def sorted(self, by: str, *, descending: bool = False) -> SweepReport:
+    def sorted(self, by: str, *, descending: bool = False) -> SweepResults:
         """Rows ordered by a metric or column; jobs without a value for it stay last, in job order."""
         if by not in self.sortable() and by not in self.extra:
             raise UsageError(
@@ -120,7 +120,7 @@ class SweepReport:
         have = sorted(have, key=lambda row: _order(row.get(by)), reverse=descending)
         return replace(self, rows=have + missing, sorted_by=by, descending=descending)
 
-    def head(self, n: Optional[int]) -> SweepReport:
+    def head(self, n: Optional[int]) -> SweepResults:
         if n is not None and n < 0:
             raise UsageError(f"the row limit must be 0 or more, not {n}")
         return self if n is None else replace(self, rows=self.rows[:n])
@@ -145,8 +145,8 @@ def _order(value: Any) -> tuple[int, float, str]:
 # -- loading --------------------------------------------------------------------------------
 
 
-def load_report(sweep_dir: Union[str, Path]) -> SweepReport:
-    """Read the journal of ``sweep_dir`` into a :class:`SweepReport`, rows in job order."""
+def load_results(sweep_dir: Union[str, Path]) -> SweepResults:
+    """Read the journal of ``sweep_dir`` into a :class:`SweepResults`, rows in job order."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()  # built once: it is the slow part of parsing
@@ -158,7 +158,7 @@ def load_report(sweep_dir: Union[str, Path]) -> SweepReport:
     tally = Counter(row.status for row in rows)
     counts = {status: tally[status] for status in Status if tally[status]}
     extra = [name for name in ("returned", "error") if any(row.get(name) for row in rows)]
-    return SweepReport(Path(sweep_dir), meta, params, metrics, rows, counts, extra, live=live)
+    return SweepResults(Path(sweep_dir), meta, params, metrics, rows, counts, extra, live=live)
 
 
 def _is_live(journal: SweepJournal) -> bool:
@@ -233,7 +233,7 @@ def _last_line(error: Optional[str]) -> Optional[str]:
 # -- export ---------------------------------------------------------------------------------
 
 
-def write_csv(report: SweepReport, file: IO[str]) -> None:
+def write_csv(report: SweepResults, file: IO[str]) -> None:
     """One header line, then one line per row; empty cells where a job has no value."""
     # csv.writer, not DictWriter: a parameter and a metric may share a name.
     writer = csv.writer(file)
@@ -243,7 +243,7 @@ def write_csv(report: SweepReport, file: IO[str]) -> None:
         writer.writerow(["" if _missing(v) else v.value if isinstance(v, Status) else v for v in cells])
 
 
-def to_json(report: SweepReport) -> dict[str, Any]:
+def to_json(report: SweepResults) -> dict[str, Any]:
     """The report as JSON data: nested per job, so names never collide."""
     return {
         "sweep_dir": str(report.sweep_dir.absolute()),
@@ -269,7 +269,7 @@ def to_json(report: SweepReport) -> dict[str, Any]:
     }
 
 
-def write_json(report: SweepReport, file: IO[str]) -> None:
+def write_json(report: SweepResults, file: IO[str]) -> None:
     json.dump(to_json(report), file, indent=2, default=str)
     file.write("\n")
 
@@ -277,7 +277,7 @@ def write_json(report: SweepReport, file: IO[str]) -> None:
 # -- plot -----------------------------------------------------------------------------------
 
 
-def plot(report: SweepReport, metric: str, path: Union[str, Path]) -> Path:
+def plot(report: SweepResults, metric: str, path: Union[str, Path]) -> Path:
     """Write a PNG: ``metric`` against each swept parameter, one subplot per parameter."""
     try:
         from matplotlib.figure import (

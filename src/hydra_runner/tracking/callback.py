@@ -136,10 +136,10 @@ def end_tracked_sweep(tracker: Tracker, sweep_dir: Path, *, status: str) -> None
             params[f"best.{key}"] = str(value)
         artifacts.append(str(results))
     if (sweep_dir / JOURNAL_FILE).exists():
-        from hydra_runner.journal.tables import load_report, write_csv
+        from hydra_runner.journal.tables import load_results, write_csv
 
         with open(sweep_dir / "results.csv", "w", encoding="utf-8", newline="") as file:
-            write_csv(load_report(sweep_dir), file)
+            write_csv(load_results(sweep_dir), file)
     for name in ("trials.csv", "results.csv"):
         if (sweep_dir / name).exists():
             artifacts.append(str(sweep_dir / name))
