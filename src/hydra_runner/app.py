@@ -210,7 +210,7 @@ class _RunnerHydra(_compat.Hydra):
         overrides: list[str],
         with_log_configuration: bool = True,
         *,
-        run: RunContext,
+        run: Optional[RunContext] = None,
     ) -> Any:
         """Hydra's multirun, with ``run`` handed to the sweeper and the callbacks that take it."""
 
@@ -221,6 +221,7 @@ class _RunnerHydra(_compat.Hydra):
             with_log_configuration=with_log_configuration,
             run_mode=RunMode.MULTIRUN,
         )
+        run = run or RunContext()
         callbacks = Callbacks(cfg)
         for callback in _compat.callback_objects(callbacks):
             if hasattr(callback, "use_run"):

@@ -101,7 +101,8 @@ def test_an_error_opening_the_study_comes_back_with_its_cause(app: Project) -> N
 # Run in a process of its own: the study process is forked only by a process with one thread.
 REMOTE_VS_LOCAL = """
 import csv, sys
-from hydra_runner.sweepers import _study_process
+from hydra_runner.run_context import RunContext
+from hydra_runner.sweepers._study_process import StudyProcess
 from hydra_runner.sweepers.optuna_study import OptunaStudy, StudySettings
 from hydra_runner.sweepers.search_space import SearchSpace
 
@@ -111,9 +112,10 @@ def settings(folder):
     return StudySettings(sweep_dir=folder, study_name="s", directions=["minimize"], params=list(space.params),
                          sampler={"_target_": "optuna.samplers.TPESampler", "seed": 5, "n_startup_trials": 3})
 
-_study_process.prestart()
-remote = _study_process.take(settings("remote"))
-assert remote is not None and _study_process.take(settings("again")) is None  # one process, taken once
+run = RunContext()
+run.head_start.study = StudyProcess.fork()
+remote = run.head_start.take_study_process().open(settings("remote"))
+assert remote is not None and run.head_start.take_study_process() is None  # one process, taken once
 local = OptunaStudy(settings("local"))
 for num in range(8):
     asked = remote.ask(num)
