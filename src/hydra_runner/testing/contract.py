@@ -18,6 +18,7 @@ each success in files, so runs are counted however the backend runs them.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -41,28 +42,39 @@ TASK = """
         with open(name, "a") as f:
             f.write(f"{text}\\n")
 
+    def _fail(x):
+        raise ValueError(f"bad x={x}")
+
+    def _crash_once(x):
+        if not os.path.exists(f"crashed-{x}"):
+            open(f"crashed-{x}", "w").close()
+            os._exit(5)
+
+    def _steps(x):
+        for step in range(6):
+            hydra_runner.report(abs(x - 2) + 1.0 / (step + 1), step)
+        return abs(x - 2)
+
+    # What a job does before it succeeds; a function that returns a value ends the job with it.
+    ACTIONS = {
+        "ok": lambda x: None,
+        "raise": _fail,
+        "exit": lambda x: os._exit(3),
+        "sigkill": lambda x: os.kill(os.getpid(), signal.SIGKILL),
+        "hang": lambda x: time.sleep(30),
+        "crash_once": _crash_once,
+        "steps": _steps,
+    }
+
     def task(cfg):
         x = cfg.x
         hc = HydraConfig.get()
         _mark("started.log", x)
         _mark("jobs.log", json.dumps({"x": x, "num": hc.job.num, "pid": os.getpid(), "ppid": os.getppid(),
                                       "output_dir": hc.runtime.output_dir}))
-        action = cfg.actions.get(f"x{x}", cfg.action)
-        if action == "raise":
-            raise ValueError(f"bad x={x}")
-        if action == "exit":
-            os._exit(3)
-        if action == "sigkill":
-            os.kill(os.getpid(), signal.SIGKILL)
-        if action == "hang":
-            time.sleep(30)
-        if action == "crash_once" and not os.path.exists(f"crashed-{x}"):
-            open(f"crashed-{x}", "w").close()
-            os._exit(5)
-        if action == "steps":
-            for step in range(6):
-                hydra_runner.report(abs(x - 2) + 1.0 / (step + 1), step)
-            return abs(x - 2)
+        value = ACTIONS[cfg.actions.get(f"x{x}", cfg.action)](x)
+        if value is not None:
+            return value
         for step in range(3):
             hydra_runner.log_metrics({"loss": x * 10 - step}, step=step)
         time.sleep(cfg.sleep)
@@ -110,8 +122,6 @@ class BackendContract:
     @staticmethod
     def ran_elsewhere(project: Project) -> bool:
         """Whether every job ran outside the CLI's process (whose parent is this test)."""
-        import json
-
         runs = [json.loads(line) for line in (project.root / "jobs.log").read_text().splitlines()]
         return all(run["ppid"] != os.getpid() and run["pid"] != os.getpid() for run in runs)
 
