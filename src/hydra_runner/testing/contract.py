@@ -2,6 +2,7 @@
 
 ::
 
+    import pytest
     from hydra_runner.testing import Backend, BackendContract, backend_param
 
     MINE = Backend("mine", ("hydra/launcher=my_launcher",), slots=2)
@@ -120,10 +121,13 @@ class BackendContract:
         return sorted(int(line) for line in path.read_text().split()) if path.exists() else []
 
     @staticmethod
-    def ran_elsewhere(project: Project) -> bool:
+    def runs(project: Project) -> list[dict[str, Any]]:
+        """What each run of the task saw: x, job number, pid, parent pid, output dir."""
+        return [json.loads(line) for line in (project.root / "jobs.log").read_text().splitlines()]
+
+    def ran_elsewhere(self, project: Project) -> bool:
         """Whether every job ran outside the CLI's process (whose parent is this test)."""
-        runs = [json.loads(line) for line in (project.root / "jobs.log").read_text().splitlines()]
-        return all(run["ppid"] != os.getpid() and run["pid"] != os.getpid() for run in runs)
+        return all(run["ppid"] != os.getpid() and run["pid"] != os.getpid() for run in self.runs(project))
 
     # -- the cases -----------------------------------------------------------------------------
 
@@ -138,6 +142,9 @@ class BackendContract:
             assert job_dir.name == str(n) and job_dir.parent.parent.parent.name == "multirun"
             assert {p.name for p in (job_dir / ".hydra").iterdir()} >= {"config.yaml", "hydra.yaml", "overrides.yaml"}
             assert f"x: {n}" in (job_dir / ".hydra" / "config.yaml").read_text()
+            assert "- x=" + str(n) in (job_dir / ".hydra" / "overrides.yaml").read_text()
+        assert {run["num"]: Path(run["output_dir"]) for run in self.runs(contract_project)} == {
+            n: (contract_project.root / (jobs[n].directory or "")).absolute() for n in range(3)}
         assert self.marks(contract_project, "succeeded.log") == [0, 1, 2]
 
     def test_a_job_that_raises_fails_alone(self, contract_project: Project, backend: Backend) -> None:
