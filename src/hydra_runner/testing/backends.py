@@ -38,9 +38,6 @@ class Backend:
     #: pytest marks for the backend's cases (an xdist group for backends that must run alone).
     marks: tuple[Any, ...] = field(default=())
 
-    def __str__(self) -> str:
-        return self.name
-
 
 IN_PROCESS = Backend("in-process", slots=1, isolates_crashes=False, limits_jobs=False)
 POOL = Backend("pool", ("-j", "2"), slots=2)

@@ -245,6 +245,10 @@ class BackendContract:
         pruned = [job for job in jobs.values() if job.status is Status.PRUNED]
         assert pruned, {n: job.status for n, job in jobs.items()}
         assert all("pruned at step" in (job.error or "") for job in pruned)
+        # The pruner compared reported values: at step 0 the start-up trials' median is 1.2,
+        # so only a trial whose value there (|x - 2| + 1) is above it can have been stopped.
+        xs = [float(next(o for o in job.overrides if o.startswith("x="))[2:]) for job in pruned]
+        assert all(abs(x - 2) > 0.2 for x in xs), xs
 
     def test_jobs_are_tracked_in_mlflow(self, contract_project: Project, backend: Backend) -> None:
         from mlflow.tracking import MlflowClient
