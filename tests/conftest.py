@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from hydra_runner.testing.project import Project, Result
+
+__all__ = ["Project", "Result"]
 
 SEED_000 = {
     "conf/config.yaml": """
@@ -43,42 +43,6 @@ SEED_000 = {
             run()
         """,
 }
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-class Project:
-    """A throw-away project directory with files, and the hydra-runner CLI run inside it."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def write(self, files: dict[str, str]) -> "Project":
-        for rel, text in files.items():
-            path = self.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"))
-        return self
-
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
-        proc = subprocess.run(
-            [sys.executable, "-m", "hydra_runner", *args],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", **(env or {})},
-        )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
-
-    def python(self, *args: str, timeout: float = 120) -> Result:
-        proc = subprocess.run([sys.executable, *args], cwd=self.root, capture_output=True, text=True, timeout=timeout)
-        return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hydra.core.utils import JobReturn
 
 from hydra_runner.jobs.events import reporting_to
 from hydra_runner.jobs.execute import reapply_logging, resolved_logging, run_sweep_job
-from hydra_runner.jobs.model import JobSpec
+from hydra_runner.jobs.model import JobSpec, Status
 from hydra_runner.jobs.outcome import Ended, outcome_of
 from hydra_runner.launchers._base import RunnerLauncher
 
@@ -44,8 +44,14 @@ class InProcessLauncher(RunnerLauncher):
             self._hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
         composed = self.compose(job)
         self.record_start(job, composed=composed)
-        with reporting_to(functools.partial(self.job_event, job[0])):
-            ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
+        try:
+            with reporting_to(functools.partial(self.job_event, job[0])):
+                ret = run_sweep_job(composed, task_function=self.task_function, hydra_context=self.hydra_context)
+        except KeyboardInterrupt:
+            # Ctrl-C reached the task itself: the job ends here, and the journal must not
+            # keep it running (as the pool and Ray record the jobs they stop).
+            self.record_end(job[0], Status.INTERRUPTED, directory=composed.output_dir, error="interrupted")
+            raise
         reapply_logging(self._hydra_logging, self.config.hydra.verbose)
         return ret, composed.output_dir
 
