@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from hydra_runner.testing.project import count, journal_of, start_sweep, statuses, wait_for
+from hydra_runner.testing.project import (
+    count,
+    journal_of,
+    start_sweep,
+    statuses,
+    wait_for,
+)
 
 __all__ = ["count", "journal_of", "start_sweep", "statuses", "wait_for"]

@@ -3,7 +3,14 @@
 Needs pytest; the MLflow case needs mlflow and the pruning case optuna.
 """
 
-from hydra_runner.testing.backends import BACKENDS, IN_PROCESS, POOL, RAY, Backend, backend_param
+from hydra_runner.testing.backends import (
+    BACKENDS,
+    IN_PROCESS,
+    POOL,
+    RAY,
+    Backend,
+    backend_param,
+)
 from hydra_runner.testing.contract import BackendContract
 
 __all__ = ["BACKENDS", "IN_PROCESS", "POOL", "RAY", "Backend", "BackendContract", "backend_param"]

@@ -29,7 +29,15 @@ import pytest
 
 from hydra_runner.journal import JobRecord, Status
 from hydra_runner.testing.backends import Backend
-from hydra_runner.testing.project import Project, Result, count, journal_of, start_sweep, statuses, wait_for
+from hydra_runner.testing.project import (
+    Project,
+    Result,
+    count,
+    journal_of,
+    start_sweep,
+    statuses,
+    wait_for,
+)
 
 __all__ = ["BackendContract", "TASK"]
 
