@@ -161,6 +161,10 @@ class RunnerLauncher(Launcher, ABC):
 
     # -- slots, for run_feed ---------------------------------------------------------------
 
+    def runs_feeds(self) -> bool:
+        """Whether :meth:`run_feed` works here (a grid sweep then streams its jobs through it)."""
+        return type(self).can_submit is not RunnerLauncher.can_submit
+
     def slot_count(self) -> int:
         """How many jobs this launcher runs at once."""
         return 1
@@ -268,7 +272,8 @@ class RunnerLauncher(Launcher, ABC):
     def _already_succeeded(self, jobs: list[JobSpec]) -> dict[int, JobReturn]:
         """Results of jobs that succeeded before this resume, read back from the journal."""
         assert self.journal is not None
-        records = {record.num: record for record in self.journal.jobs()}
+        nums = [num for num, _ in jobs]
+        records = {record.num: record for record in self.journal.jobs_between(min(nums), max(nums) + 1)} if nums else {}
         done: dict[int, JobReturn] = {}
         for num, overrides in jobs:
             record = records.get(num)
