@@ -301,8 +301,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="stop waiting for a hydra-runner first job after this many seconds (default: 60)")
-    parser.add_argument("--rss-jobs", type=int, default=5000,
-                        help="jobs of the 100,000-job -j 2 sweep to watch before killing it (default: 5000)")
+    parser.add_argument("--rss-jobs", type=int, default=10000,
+                        help="jobs of the 100,000-job -j 2 sweep to watch before killing it (default: 10000)")
     parser.add_argument("--rss-timeout", type=float, default=180.0,
                         help="kill the 100,000-job sweep after this many seconds at most (default: 180)")
     parser.add_argument("--runs", "-n", type=int, default=3, help="runs of the 1-job sweep in (c) (default: 3)")

@@ -122,8 +122,11 @@ class App:
 
     # -- what the CLI and the API call --------------------------------------------------
 
-    def run(self, overrides: list[str], *, multirun: bool = False) -> Any:
-        """Run as ``python app.py OVERRIDES`` (``--multirun`` if asked or set by the config)."""
+    def run(self, overrides: list[str], *, multirun: bool = False, keep_returns: bool = True) -> Any:
+        """Run as ``python app.py OVERRIDES`` (``--multirun`` if asked or set by the config).
+
+        ``keep_returns=False``: a grid sweep's result holds only its failed jobs' returns.
+        """
 
         def go(hydra: Any) -> Any:
             args = list(overrides)
@@ -141,7 +144,8 @@ class App:
                 ret = hydra.run(config_name=self.config_name, task_function=self.task_function, overrides=args)
                 return JobResult.from_job_return(ret)
             return SweepResult.from_sweeper(
-                hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args)
+                hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args,
+                               keep_returns=keep_returns)
             )
 
         return self._with_hydra(go)
@@ -203,10 +207,12 @@ class _RunnerHydra(_compat.Hydra):
         task_function: TaskFunction,
         overrides: list[str],
         with_log_configuration: bool = True,
+        keep_returns: bool = True,
     ) -> Any:
         from hydra._internal.callbacks import Callbacks
 
         from hydra_runner.sweepers import instantiate_sweeper
+        from hydra_runner.sweepers.grid import GridSweeper
 
         cfg = self.compose_config(
             config_name=config_name,
@@ -221,6 +227,8 @@ class _RunnerHydra(_compat.Hydra):
             hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
             task_function=task_function,
         )
+        if isinstance(sweeper, GridSweeper):
+            sweeper.keep_returns = keep_returns
         if _teardown.only_own_code_runs_here(cfg, sweeper):
             _teardown.allow_skipping()
         task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)

@@ -123,4 +123,13 @@ def test_jobs_done_before_are_answered_not_given(tmp_path: Path) -> None:
     feed = GridFeed(grid, journal=None, validate=checked.extend, done=done)
     given = [num for num, _ in _drain(feed)]
     assert given == [n for n in range(40) if n % 3] and len(checked) == len(given)
-    assert sorted(feed.answered) == list(range(0, 40, 3)) and feed.answered[9].return_value == 9
+    assert feed.answered == 14 and sorted(feed.returns) == list(range(0, 40, 3)) and feed.returns[9].return_value == 9
+    feed.job_ended(1, Status.SUCCEEDED, JobResult(overrides=["x=1"], status=JobStatus.COMPLETED, _return_value=1))
+    assert feed.returns[1].return_value == 1 and feed.not_started == 40 - 14 - 1
+
+
+def test_a_feed_that_keeps_no_returns_keeps_the_failed_ones() -> None:
+    feed = GridFeed(Grid.of(parse(["x=range(0,3)"])), journal=None, validate=lambda jobs: None, keep=False)
+    feed.job_ended(0, Status.SUCCEEDED, JobResult(overrides=["x=0"], status=JobStatus.COMPLETED, _return_value=0))
+    feed.job_ended(1, Status.FAILED, JobResult(overrides=["x=1"], status=JobStatus.FAILED))
+    assert list(feed.returns) == [1] and feed.not_started == 1

@@ -123,7 +123,7 @@ def _execute(
     from hydra_runner.journal import set_command
 
     set_command([sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
-    result = app.run(args, multirun=multirun)
+    result = app.run(args, multirun=multirun, keep_returns=False)  # the exit code is all it reads of them
     return 0 if result is not None else 1
 
 

@@ -40,6 +40,8 @@ class JobFeed(ABC):
     maximize: bool = False
     #: No progress lines and no summary of failures: jobs that log as Hydra's BasicLauncher's do.
     quiet: bool = False
+    #: Whether the schedule returns every job's result (a feed may keep what it needs in job_ended).
+    keep_results: bool = True
 
     @abstractmethod
     def next_job(self) -> Optional[JobSpec]:
@@ -96,8 +98,11 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
             failed.append(FailedJob(ended.num, overrides[ended.num], status, ended.directory, ended.error or ""))
         launcher.record_end(ended.num, status, directory=ended.directory, value=value,
                             error=None if succeeded else ended.error)
-        results[ended.num] = ended.ret
-        progress.finished(ended.num, status, ended.duration, value, overrides[ended.num])
+        if feed.keep_results:
+            results[ended.num] = ended.ret
+        # A job that ended for good needs no bookkeeping: a long sweep's memory stays flat.
+        progress.finished(ended.num, status, ended.duration, value, overrides.pop(ended.num))
+        attempts.pop(ended.num, None)
         feed.job_ended(ended.num, status, ended.ret)
 
     with interrupts, Progress(feed.total, maximize=feed.maximize, quiet=feed.quiet) as progress:

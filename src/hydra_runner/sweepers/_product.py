@@ -15,11 +15,11 @@ from collections import OrderedDict, deque
 from typing import Callable, Iterator, Optional, Sequence, Union, overload
 
 from hydra.core.override_parser.types import Override
-from hydra.core.utils import JobReturn
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 
 from hydra_runner.jobs.model import JobSpec
-from hydra_runner.journal import SweepJournal
+from hydra_runner.journal import Status, SweepJournal
 from hydra_runner.launchers._schedule import JobFeed
 
 __all__ = ["Grid", "GridFeed", "grid_dimensions"]
@@ -112,18 +112,24 @@ class GridFeed(JobFeed):
     :attr:`answered`. ``validate`` raises what composing the chunk's jobs would raise.
     """
 
+    #: The feed keeps the results it wants itself (:attr:`returns`).
+    keep_results = False
+
     def __init__(self, batch: GridSlice, *, journal: Optional[SweepJournal],
                  validate: Callable[[list[list[str]]], None],
                  done: Optional[Callable[[list[JobSpec]], dict[int, JobReturn]]] = None,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, keep: bool = True) -> None:
         self.batch = batch
         self.total = len(batch)
         self.journal = journal
         self.validate = validate
         self.done = done
         self.quiet = quiet
-        #: Results of jobs finished before this session, by number.
-        self.answered: dict[int, JobReturn] = {}
+        self.keep = keep
+        #: Results by number: of every job that ended or was done before (``keep``), else of failed jobs only.
+        self.returns: dict[int, JobReturn] = {}
+        #: How many jobs ended in this session, and how many an earlier session had finished.
+        self.ended = self.answered = 0
         self._next = batch.start
         self._chunk = FIRST_CHUNK
         self._ready: deque[JobSpec] = deque()
@@ -141,7 +147,19 @@ class GridFeed(JobFeed):
             self.journal.add_jobs(jobs)
         if self.done is not None:
             answered = self.done(jobs)
-            self.answered.update(answered)
+            self.answered += len(answered)
+            if self.keep:
+                self.returns.update(answered)
             jobs = [job for job in jobs if job.num not in answered]
         self.validate([job.overrides for job in jobs])
         self._ready.extend(jobs)
+
+    def job_ended(self, num: int, status: Status, ret: JobReturn) -> None:
+        self.ended += 1
+        if self.keep or ret.status == JobStatus.FAILED:
+            self.returns[num] = ret
+
+    @property
+    def not_started(self) -> int:
+        """Jobs of the batch neither run nor done before (fail-fast stopped the sweep first)."""
+        return self.total - self.ended - self.answered

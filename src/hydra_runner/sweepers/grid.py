@@ -51,6 +51,9 @@ class GridSweeper(BasicSweeper):
         self.hydra_context: Optional[HydraContext] = None
         self.config: Optional[DictConfig] = None
         self.launcher: Optional[Launcher] = None
+        #: Whether ``sweep`` returns every job's result (Hydra's API) or only the failed ones
+        #: (a caller that reads none: the parent's memory then stays flat over a long sweep).
+        self.keep_returns = True
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         from hydra_runner.launchers import instantiate_launcher
@@ -87,12 +90,13 @@ class GridSweeper(BasicSweeper):
         isolates = launcher.isolates_failures
         launcher.keep_workers = len(self.overrides) > 1
         returns: list[Sequence[JobReturn]] = []
-        initial_job_idx = 0
+        initial_job_idx = unlisted = 0
         try:
             while not self.is_done():
                 batch = self.get_job_batch()
                 if launcher.runs_feeds():
-                    results = self._stream(launcher, batch)
+                    results, missing = self._stream(launcher, batch)
+                    unlisted += missing
                 else:
                     self.validate_batch_is_legal(batch)
                     results = launcher.launch(list(batch), initial_job_idx=initial_job_idx)
@@ -109,21 +113,26 @@ class GridSweeper(BasicSweeper):
         failed = [r for batch in returns for r in batch if r.status == JobStatus.FAILED]
         if failed:
             ran = [r for r in failed if not isinstance(r._return_value, JobNotStarted)]
-            not_started = len(failed) - len(ran) + len(grid) - initial_job_idx
+            not_started = len(failed) - len(ran) + unlisted + len(grid) - initial_job_idx
             raise SweepFailed(ran, total=len(grid), sweep_dir=str(sweep_dir), not_started=not_started)
         return returns
 
-    def _stream(self, launcher: RunnerLauncher, batch: GridSlice) -> list[JobReturn]:
+    def _stream(self, launcher: RunnerLauncher, batch: GridSlice) -> tuple[list[JobReturn], int]:
         """Run ``batch`` on the launcher's slots, its jobs entered and validated a chunk at a time.
 
         When this run resumes the sweep, jobs the journal holds as done are answered from it.
+        Returns the batch's results, and how many jobs fail-fast left not started that they
+        leave out (without :attr:`keep_returns`, only failed jobs' results are kept).
         """
         journal = launcher.open_journal()
         resumed = journal is not None and resuming(journal.sweep_dir)
         feed = GridFeed(batch, journal=journal, validate=self.validate_batch_is_legal,
-                        done=launcher._already_succeeded if resumed else None, quiet=not launcher.runs_tasks_elsewhere)
+                        done=launcher._already_succeeded if resumed else None, quiet=not launcher.runs_tasks_elsewhere,
+                        keep=self.keep_returns)
         todo = len(batch) - (journal.count_finished_well(batch.start, batch.stop) if journal and resumed else 0)
         launcher.job_log.info(f"Launching {todo} job{'' if todo == 1 else 's'} {launcher.where(todo)}")
-        ran = launcher.run_feed(feed)
+        launcher.run_feed(feed)
+        if not self.keep_returns:
+            return [feed.returns[num] for num in sorted(feed.returns)], feed.not_started
         nums = range(batch.start, batch.stop)
-        return [feed.answered.get(num) or ran.get(num) or not_started(num, job) for num, job in zip(nums, batch)]
+        return [feed.returns.get(num) or not_started(num, job) for num, job in zip(nums, batch)], 0
