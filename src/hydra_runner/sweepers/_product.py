@@ -25,8 +25,10 @@ from hydra_runner.launchers._schedule import JobFeed
 __all__ = ["Grid", "GridFeed", "grid_dimensions"]
 
 #: Jobs entered and validated at once: few at first (the first job waits for them), more later.
+#: A validated job is kept composed until it starts: larger chunks raise the parent's memory
+#: (512 held about 3 MiB more over a 6,000-job sweep) and save nothing measurable.
 FIRST_CHUNK = 16
-LAST_CHUNK = 512
+LAST_CHUNK = 128
 
 
 def grid_dimensions(overrides: Sequence[Override]) -> list[list[str]]:
