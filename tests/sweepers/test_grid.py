@@ -54,6 +54,7 @@ def test_a_stopped_sweep_entered_only_what_it_scheduled_and_resume_runs_each_job
     r = app.cli("resume")
     assert r.code == 0, r.err
     assert "Launching 1960 jobs on 1 worker process\n" in r.out
+    assert "[1/1960] #40 succeeded" in r.err  # progress counts the jobs this session runs
     with journal_of(app) as journal:
         jobs = journal.jobs()
     assert [job.num for job in jobs] == list(range(2000))

@@ -164,4 +164,4 @@ class GridFeed(JobFeed):
     @property
     def not_started(self) -> int:
         """Jobs of the batch neither run nor done before (fail-fast stopped the sweep first)."""
-        return self.total - self.ended - self.answered
+        return len(self.batch) - self.ended - self.answered

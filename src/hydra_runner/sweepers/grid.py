@@ -130,6 +130,7 @@ class GridSweeper(BasicSweeper):
                         done=launcher._already_succeeded if resumed else None, quiet=not launcher.runs_tasks_elsewhere,
                         keep=self.keep_returns)
         todo = len(batch) - (journal.count_finished_well(batch.start, batch.stop) if journal and resumed else 0)
+        feed.total = todo  # the progress line counts the jobs this session runs
         launcher.job_log.info(f"Launching {todo} job{'' if todo == 1 else 's'} {launcher.where(todo)}")
         launcher.run_feed(feed)
         if not self.keep_returns:
