@@ -14,7 +14,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from hydra._internal.callbacks import Callbacks
 from hydra.core.config_search_path import SearchPathQuery
@@ -182,8 +182,8 @@ class App:
     def show_info(self, info: str, overrides: list[str]) -> None:
         self._with_hydra(lambda hydra: hydra.show_info(info, config_name=self.config_name, overrides=list(overrides)))
 
-    def job_preview(self, overrides: list[str]) -> list[list[str]]:
-        """The overrides of every job a grid multirun would launch, in launch order."""
+    def job_preview(self, overrides: list[str]) -> Sequence[list[str]]:
+        """The overrides of every job a grid multirun would launch, in launch order (computed when read)."""
 
         return self._with_hydra(lambda hydra: preview_jobs(hydra, self.config_name, overrides))  # type: ignore[no-any-return]
 

@@ -98,6 +98,9 @@ class RunContext:
     #: The command that runs this again (``resume``); None: this interpreter's own.
     command: Optional[list[str]] = None
     head_start: HeadStart = field(default_factory=HeadStart)
+    #: Whether a sweep returns every job's result (Hydra's API) or only the failed ones: the
+    #: CLI reads none, and a long grid then keeps the parent's memory flat.
+    keep_returns: bool = True
     #: Set by the sweep when only hydra-runner's own code ran in this process (see cli/_exit.py).
     only_own_code_ran: bool = False
 

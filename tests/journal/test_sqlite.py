@@ -48,6 +48,32 @@ def test_adding_jobs_again_keeps_their_state(tmp_path: Path) -> None:
         assert [(j.num, j.status) for j in journal.jobs()] == [(0, Status.SUCCEEDED), (1, Status.PENDING)]
 
 
+def test_a_planned_sweep_counts_the_jobs_not_entered_yet_as_pending(tmp_path: Path) -> None:
+    with SweepJournal.create(tmp_path / "sweep", {}) as journal:
+        journal.plan_jobs(1000)
+        assert journal.counts() == {Status.PENDING: 1000} and journal.jobs() == []
+        journal.add_jobs((num, [f"x={num}"]) for num in range(300))
+        journal.job_started(5, ["x=5"])
+        journal.job_finished(5, Status.SUCCEEDED, value=5)
+        journal.job_started(7, ["x=7"])
+        journal.job_finished(7, Status.PRUNED)
+        journal.job_started(9, ["x=9"])
+        journal.job_finished(9, Status.FAILED, error="no")
+        assert len(journal.jobs()) == 300
+        assert journal.counts() == {Status.PENDING: 997, Status.SUCCEEDED: 1, Status.PRUNED: 1, Status.FAILED: 1}
+
+
+def test_jobs_are_read_by_range_of_numbers(tmp_path: Path) -> None:
+    with SweepJournal.create(tmp_path / "sweep", {}) as journal:
+        journal.add_jobs((num, [f"x={num}"]) for num in range(0, 100, 2))
+        for num in (10, 12, 40):
+            journal.job_started(num, [f"x={num}"])
+            journal.job_finished(num, Status.SUCCEEDED, value=num)
+        assert [job.num for job in journal.jobs_between(9, 15)] == [10, 12, 14]
+        assert journal.jobs_between(100, 200) == []
+        assert journal.count_finished_well(0, 40) == 2 and journal.count_finished_well(0, 41) == 3
+
+
 def test_meta_keeps_the_first_values(tmp_path: Path) -> None:
     SweepJournal.create(tmp_path, {"command": ["first"], "cwd": "/a"}).close()
     with SweepJournal.create(tmp_path, {"command": ["second"], "extra": 1}) as journal:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import click
 
@@ -20,13 +20,13 @@ def print_location(app: Any) -> None:
     click.echo("")
 
 
-def print_job_preview(jobs: list[list[str]]) -> None:
-    click.echo(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''} would run:")
-    shown = list(enumerate(jobs))
-    if len(jobs) > 2 * PREVIEW_EDGE:
-        shown = shown[:PREVIEW_EDGE] + [(-1, [])] + shown[-PREVIEW_EDGE:]
-    for num, overrides in shown:
+def print_job_preview(jobs: Sequence[Sequence[str]]) -> None:
+    """The count of jobs and their overrides; of a long list, its first and last few."""
+    total = len(jobs)
+    click.echo(f"{total} job{'s' if total != 1 else ''} would run:")
+    shown = range(total) if total <= 2 * PREVIEW_EDGE else [*range(PREVIEW_EDGE), -1, *range(total - PREVIEW_EDGE, total)]
+    for num in shown:
         if num < 0:
-            click.echo(f"  ... {len(jobs) - 2 * PREVIEW_EDGE} more ...")
+            click.echo(f"  ... {total - 2 * PREVIEW_EDGE} more ...")
         else:
-            click.echo(f"  #{num} : {' '.join(overrides)}")
+            click.echo(f"  #{num} : {' '.join(jobs[num])}")

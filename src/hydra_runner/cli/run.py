@@ -69,6 +69,7 @@ def _execute(
         raise UsageError("--package only makes sense with --cfg", fix="add --cfg job")
     run = RunContext.from_keywords(run_keywords, multirun=multirun,
                                    command=[sys.executable, "-m", "hydra_runner", *sys.argv[1:]])
+    run.keep_returns = False  # the exit code is all the command reads of the jobs' results
     runs = cfg_type is None and info is None and not dry_run
     if runs:
         _start_ahead(run, multirun=multirun, overrides=list(overrides))

@@ -82,7 +82,11 @@ class SweepRecorder:
         if self.journal is None:
             return {}
         self.journal.add_jobs(jobs)
-        return resume.already_succeeded(self.journal, jobs) if self.resuming else {}
+        return self.answered(jobs)
+
+    def answered(self, jobs: Sequence[JobSpec]) -> dict[int, JobResult]:
+        """Those of ``jobs`` (entered already) that a resumed sweep ran well, answered from the journal."""
+        return resume.already_succeeded(self.journal, jobs) if self.journal is not None and self.resuming else {}
 
     def started(self, job: JobSpec, *, worker: Optional[str] = None, slot: Optional[str] = None) -> None:
         if self.journal is not None:

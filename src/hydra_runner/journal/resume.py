@@ -65,7 +65,8 @@ def already_succeeded(journal: SweepJournal, jobs: Sequence[JobSpec]) -> dict[in
     A job whose overrides differ from the recorded ones means the command or the config
     files changed since: resuming would mix two sweeps, so it is refused.
     """
-    records = {record.num: record for record in journal.jobs()}
+    nums = [num for num, _ in jobs]
+    records = {record.num: record for record in journal.jobs_between(min(nums), max(nums) + 1)} if nums else {}
     done: dict[int, JobResult] = {}
     for num, overrides in jobs:
         record = records.get(num)

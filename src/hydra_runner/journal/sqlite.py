@@ -22,6 +22,8 @@ __all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepBusy", "SweepJournal", "
 
 JOURNAL_FILE = "journal.sqlite"
 _LOCK_FILE = JOURNAL_FILE + ".lock"
+# The sweep's key holding how many jobs a streamed grid will enter in all.
+_PLANNED = "planned_jobs"
 
 
 # Sweep dirs whose lock this process holds: flock would also refuse a second lock taken here.
@@ -256,8 +258,12 @@ class SweepJournal:
 
     # -- jobs -----------------------------------------------------------------------------
 
+    def plan_jobs(self, total: int) -> None:
+        """The sweep will have ``total`` jobs, entered as they are scheduled (:meth:`counts` counts the rest pending)."""
+        self.set_meta(_PLANNED, total)
+
     def add_jobs(self, jobs: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Record jobs as pending; jobs already recorded keep their state."""
+        """Record jobs as pending, in one transaction; jobs already recorded keep their state."""
         rows = [(num, json.dumps(list(overrides)), Status.PENDING.value) for num, overrides in jobs]
         with self._db:
             self._db.executemany("INSERT OR IGNORE INTO jobs (num, overrides, status) VALUES (?, ?, ?)", rows)
@@ -318,10 +324,31 @@ class SweepJournal:
     def jobs(self) -> list[JobRecord]:
         return [_record(row) for row in self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY num")]
 
+    def jobs_between(self, start: int, stop: int) -> list[JobRecord]:
+        """The recorded jobs numbered ``start`` to ``stop - 1``."""
+        rows = self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE num >= ? AND num < ? ORDER BY num",
+                                (start, stop))
+        return [_record(row) for row in rows]
+
+    def count_finished_well(self, start: int, stop: int) -> int:
+        """How many of the jobs numbered ``start`` to ``stop - 1`` are done for good (``resume`` skips them)."""
+        well = [status.value for status in Status if status.finished_well]
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE num >= ? AND num < ? AND status IN ({', '.join('?' * len(well))})",
+            (start, stop, *well),
+        ).fetchone()
+        return int(row[0])
+
     def job(self, num: int) -> Optional[JobRecord]:
         row = self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE num = ?", (num,)).fetchone()
         return None if row is None else _record(row)
 
     def counts(self) -> dict[Status, int]:
+        """Jobs by state; jobs of the plan not entered yet count as pending."""
         rows = self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-        return {Status(status): count for status, count in rows}
+        counts = {Status(status): count for status, count in rows}
+        planned = self._db.execute("SELECT value FROM sweep WHERE key = ?", (_PLANNED,)).fetchone()
+        missing = (json.loads(planned[0]) if planned else 0) - sum(counts.values())
+        if missing > 0:
+            counts[Status.PENDING] = counts.get(Status.PENDING, 0) + missing
+        return counts

@@ -156,6 +156,10 @@ class RunnerLauncher(Launcher, ABC):
 
     # -- slots, for run_feed ---------------------------------------------------------------
 
+    def runs_feeds(self) -> bool:
+        """Whether :meth:`run_feed` works here (a grid sweep then streams its jobs through it)."""
+        return type(self).can_submit is not RunnerLauncher.can_submit
+
     def slot_count(self) -> int:
         """How many jobs this launcher runs at once."""
         return 1

@@ -41,11 +41,12 @@ def _clock(seconds: float) -> str:
 
 class Progress:
     def __init__(self, total: int, *, stream: Optional[TextIO] = None, live: Optional[bool] = None,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, quiet: bool = False) -> None:
         self.total = total
         self.maximize = maximize
+        self.quiet = quiet
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() if live is None else live
+        self.live = not quiet and (self.stream.isatty() if live is None else live)
         self.start = time.monotonic()
         self.done = self.failed = self.running = 0
         self.best: Optional[float] = None
@@ -82,7 +83,7 @@ class Progress:
             self.best = number if self.best is None else better(self.best, number)
         if self._display is not None:
             self._display.update(self._line())
-        elif not self.live:
+        elif not self.live and not self.quiet:
             shown = f" -> {value!r}" if number is not None else ""
             print(
                 f"[{self.done}/{self.total}] #{num} {status.value} in {duration:.2f}s"

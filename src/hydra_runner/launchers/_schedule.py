@@ -14,7 +14,7 @@ import sys
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter, deque
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
 
@@ -29,7 +29,7 @@ from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
 if TYPE_CHECKING:
     from hydra_runner.launchers._base import RunnerLauncher
 
-__all__ = ["JobFeed", "JobList", "launch_scheduled", "run_schedule"]
+__all__ = ["JobFeed", "JobList", "launch_scheduled", "not_started", "run_schedule"]
 
 
 class JobFeed(ABC):
@@ -38,6 +38,10 @@ class JobFeed(ABC):
     #: How many jobs the feed expects to give, and whether larger values are better (for the progress line).
     total: int = 0
     maximize: bool = False
+    #: No progress lines and no summary of failures: jobs that log as Hydra's BasicLauncher's do.
+    quiet: bool = False
+    #: Whether the schedule returns every job's result (a feed may keep what it needs in job_ended).
+    keep_results: bool = True
 
     @abstractmethod
     def next_job(self) -> Optional[JobSpec]:
@@ -59,10 +63,13 @@ class JobList(JobFeed):
 def launch_scheduled(launcher: RunnerLauncher, jobs: list[JobSpec]) -> list[JobReturn]:
     """Hydra's ``launch`` on a slot backend: ``jobs`` through :func:`run_schedule`, results in order."""
     results = run_schedule(launcher, JobList(jobs)) if jobs else {}
-    # Jobs fail-fast left unscheduled stay pending in the journal (resume runs them).
-    return [results.get(num) or JobResult(overrides=list(overrides), status=JobStatus.FAILED,
-                                          _return_value=JobNotStarted(f"job #{num} was not started (--fail-fast)"))
-            for num, overrides in jobs]
+    return [results.get(num) or not_started(num, overrides) for num, overrides in jobs]
+
+
+def not_started(num: int, overrides: Sequence[str]) -> JobReturn:
+    """The result of a job fail-fast left unscheduled (it stays pending in the journal: resume runs it)."""
+    return JobResult(overrides=list(overrides), status=JobStatus.FAILED,
+                     _return_value=JobNotStarted(f"job #{num} was not started (--fail-fast)"))
 
 
 def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Optional[int] = None) -> dict[int, JobReturn]:
@@ -91,11 +98,14 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
             failed.append(FailedJob(ended.num, overrides[ended.num], status, ended.directory, ended.error or ""))
         launcher.record_end(ended.num, status, directory=ended.directory, value=value,
                             error=None if succeeded else ended.error)
-        results[ended.num] = ended.ret
-        progress.finished(ended.num, status, ended.duration, value, overrides[ended.num])
+        if feed.keep_results:
+            results[ended.num] = ended.ret
+        # A job that ended for good needs no bookkeeping: a long sweep's memory stays flat.
+        progress.finished(ended.num, status, ended.duration, value, overrides.pop(ended.num))
+        attempts.pop(ended.num, None)
         feed.job_ended(ended.num, status, ended.ret)
 
-    with interrupts, Progress(feed.total, maximize=feed.maximize) as progress:
+    with interrupts, Progress(feed.total, maximize=feed.maximize, quiet=feed.quiet) as progress:
         while True:
             if interrupts.count >= 2:
                 for ended in launcher.kill_running():
@@ -126,7 +136,7 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
                 finish(ended, progress)
                 if launcher.fail_fast and ended.num in {f.num for f in failed}:
                     stopping = True
-    if failed:
+    if failed and not feed.quiet:
         print(format_summary(failed, max(feed.total, len(results))), file=sys.stderr, flush=True)
     if interrupts.count:
         raise KeyboardInterrupt

@@ -16,7 +16,9 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.errors import JobNotStarted, SweepFailed
 from hydra_runner.launchers import RunnerLauncher, instantiate_launcher
+from hydra_runner.launchers._schedule import not_started
 from hydra_runner.run_context import RunContext
+from hydra_runner.sweepers._product import Grid, GridFeed, GridSlice
 
 __all__ = ["GridSweeper"]
 
@@ -24,11 +26,15 @@ __all__ = ["GridSweeper"]
 class GridSweeper(BasicSweeper):
     """``BasicSweeper``, with its launcher chosen by hydra-runner, cheap validation and a journal.
 
-    BasicSweeper composes every job of a batch up front to fail early; with the caching
-    loader that check reuses the templates the launcher composes from. Every job of every
-    batch is entered in the sweep journal before the first runs, so ``resume`` knows about
-    jobs that never started. With a launcher that isolates failures (the process pool), a
-    failed job does not stop later batches: the sweep ends with :class:`SweepFailed`.
+    The grid is never listed whole (:mod:`._product`): on a launcher with slots, a batch's
+    jobs are entered in the sweep journal and validated a chunk at a time as they are
+    scheduled, so the first job starts at once, however large the grid. BasicSweeper
+    composes every job of a batch before any runs; here a config error stops the sweep
+    (exit 2) before any job of the chunk that has it, and jobs of earlier chunks may have
+    run. With the caching loader that check is the composition the job then uses. The
+    journal knows how many jobs the sweep has, so ``resume`` runs the ones never entered
+    too. With a launcher that isolates failures (the process pool), a failed job does not
+    stop later batches: the sweep ends with :class:`SweepFailed`.
     """
 
     def __init__(self, max_batch_size: Optional[int], params: Optional[dict[str, str]] = None) -> None:
@@ -70,24 +76,27 @@ class GridSweeper(BasicSweeper):
         if not isinstance(launcher, RunnerLauncher):
             return super().sweep(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
-        self.overrides = self.split_arguments(parser.parse_overrides([*self._parse_config(), *arguments]),
-                                              self.max_batch_size)
+        grid = Grid.of(parser.parse_overrides([*self._parse_config(), *arguments]))
+        self.overrides = grid.batches(self.max_batch_size)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        numbered = [job for batch in self.overrides for job in batch]
         journal = launcher.open_journal()
         if journal is not None:
-            journal.add_jobs(enumerate(numbered))
+            journal.plan_jobs(len(grid))
         isolates = launcher.isolates_failures
         launcher.keep_workers = len(self.overrides) > 1
         returns: list[Sequence[JobReturn]] = []
-        initial_job_idx = 0
+        initial_job_idx = unlisted = 0
         try:
             while not self.is_done():
                 batch = self.get_job_batch()
-                self.validate_batch_is_legal(batch)
-                results = launcher.launch(batch, initial_job_idx=initial_job_idx)
+                if launcher.runs_feeds():
+                    results, missing = self._stream(launcher, batch)
+                    unlisted += missing
+                else:
+                    self.validate_batch_is_legal(batch)
+                    results = launcher.launch(list(batch), initial_job_idx=initial_job_idx)
                 initial_job_idx += len(batch)
                 returns.append(results)
                 if not isolates:
@@ -101,6 +110,27 @@ class GridSweeper(BasicSweeper):
         failed = [r for batch in returns for r in batch if r.status == JobStatus.FAILED]
         if failed:
             ran = [r for r in failed if not isinstance(r._return_value, JobNotStarted)]
-            not_started = len(failed) - len(ran) + len(numbered) - initial_job_idx
-            raise SweepFailed(ran, total=len(numbered), sweep_dir=str(sweep_dir), not_started=not_started)
+            not_started = len(failed) - len(ran) + unlisted + len(grid) - initial_job_idx
+            raise SweepFailed(ran, total=len(grid), sweep_dir=str(sweep_dir), not_started=not_started)
         return returns
+
+    def _stream(self, launcher: RunnerLauncher, batch: GridSlice) -> tuple[list[JobReturn], int]:
+        """Run ``batch`` on the launcher's slots, its jobs entered and validated a chunk at a time.
+
+        When this run resumes the sweep, jobs the journal holds as done are answered from it.
+        Returns the batch's results, and how many jobs fail-fast left not started that they
+        leave out (without the run's ``keep_returns``, only failed jobs' results are kept).
+        """
+        journal = launcher.open_journal()
+        resumed = journal is not None and launcher.resuming
+        feed = GridFeed(batch, journal=journal, validate=self.validate_batch_is_legal,
+                        done=launcher.recorder.answered if resumed else None, quiet=not launcher.runs_tasks_elsewhere,
+                        keep=self.run.keep_returns)
+        todo = len(batch) - (journal.count_finished_well(batch.start, batch.stop) if journal and resumed else 0)
+        feed.total = todo  # the progress line counts the jobs this session runs
+        launcher.job_log.info(f"Launching {todo} job{'' if todo == 1 else 's'} {launcher.where(todo)}")
+        launcher.run_feed(feed)
+        if not self.run.keep_returns:
+            return [feed.returns[num] for num in sorted(feed.returns)], feed.not_started
+        nums = range(batch.start, batch.stop)
+        return [feed.returns.get(num) or not_started(num, job) for num, job in zip(nums, batch)], 0

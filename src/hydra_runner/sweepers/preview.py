@@ -1,21 +1,22 @@
-"""What a grid multirun would launch, computed with Hydra's own BasicSweeper logic."""
+"""What a grid multirun would launch, in BasicSweeper's order, without listing a large grid whole."""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from hydra_runner import _compat
 from hydra_runner.errors import UsageError
+from hydra_runner.sweepers._product import Grid
 
 __all__ = ["preview_jobs"]
 
 
-def preview_jobs(hydra: Any, config_name: Optional[str], overrides: list[str]) -> list[list[str]]:
+def preview_jobs(hydra: Any, config_name: Optional[str], overrides: list[str]) -> Grid:
+    """Every job the grid multirun would launch, in launch order; computed one by one when read."""
     cfg = hydra.compose_config(
         config_name=config_name, overrides=list(overrides), run_mode=RunMode.MULTIRUN, with_log_configuration=False
     )
@@ -31,5 +32,4 @@ def preview_jobs(hydra: Any, config_name: Optional[str], overrides: list[str]) -
     # The loader lists a config group's options for glob(...), as the sweeper's own parser does.
     parser = OverridesParser.create(config_loader=hydra.config_loader)
     parsed = parser.parse_overrides(params + list(task_overrides))  # type: ignore[arg-type]
-    batches = BasicSweeper.split_arguments(parsed, max_batch_size=None)
-    return [list(job) for batch in batches for job in batch]
+    return Grid.of(parsed)

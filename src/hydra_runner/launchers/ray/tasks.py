@@ -169,6 +169,9 @@ class RayLauncher(RunnerLauncher):
                 fix="drop --no-wait (the sweep then waits for its trials), or sweep a grid",
             )
 
+    def runs_feeds(self) -> bool:
+        return self.wait
+
     def slot_count(self) -> int:
         self._refuse_unless_waiting()
         return max(1, int(self._ray().cluster_resources().get("CPU", 1)))
