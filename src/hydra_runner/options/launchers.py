@@ -20,7 +20,7 @@ from hydra_runner.options._base import (
     option,
 )
 
-__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "choose_launcher", "parse_n_jobs"]
+__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "choose_launcher", "parse_gpus", "parse_n_jobs"]
 
 _PLUGINS = "hydra_plugins.hydra_runner_plugins"
 
@@ -51,9 +51,22 @@ def parse_n_jobs(value: Any) -> Union[int, str]:
     return count
 
 
-def _check_gpus(value: Any) -> str:
-    from hydra_runner.launchers.pool._slots import parse_gpus
+def parse_gpus(text: str) -> tuple[str, ...]:
+    """``"0,1,3"`` as device ids; ``""`` or ``"none"`` means no GPU."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    ids = tuple(part.strip() for part in text.split(","))
+    bad = [part for part in ids if not part or not (part.isdigit() or part.startswith(("GPU-", "MIG-")))]
+    if bad or len(set(ids)) != len(ids):
+        problem = f"'{bad[0]}' is not a GPU id" if bad else "a GPU is listed twice"
+        raise UsageError(
+            f"invalid GPU list '{text}': {problem}",
+            fix="give device indices separated by commas, e.g. --gpus 0,1,3 (or --gpus none)",
+        )
+    return ids
 
+
+def _check_gpus(value: Any) -> str:
     parse_gpus(str(value))  # raises with its own fix
     return str(value)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Union
 
 from hydra_runner.errors import UsageError
-from hydra_runner.options.launchers import parse_n_jobs
+from hydra_runner.options.launchers import parse_gpus, parse_n_jobs
 
 __all__ = ["Slot", "detect_gpus", "machine_slots", "parse_gpus", "plan_slots"]
 
@@ -32,21 +32,6 @@ class Slot:
     def environment(self) -> dict[str, str]:
         """Variables a worker of this slot starts with."""
         return {"CUDA_VISIBLE_DEVICES": ",".join(self.gpus)} if self.gpus else {}
-
-
-def parse_gpus(text: str) -> tuple[str, ...]:
-    """``"0,1,3"`` as device ids; ``""`` or ``"none"`` means no GPU."""
-    if text.strip().lower() in ("", "none"):
-        return ()
-    ids = tuple(part.strip() for part in text.split(","))
-    bad = [part for part in ids if not part or not (part.isdigit() or part.startswith(("GPU-", "MIG-")))]
-    if bad or len(set(ids)) != len(ids):
-        problem = f"'{bad[0]}' is not a GPU id" if bad else "a GPU is listed twice"
-        raise UsageError(
-            f"invalid GPU list '{text}': {problem}",
-            fix="give device indices separated by commas, e.g. --gpus 0,1,3 (or --gpus none)",
-        )
-    return ids
 
 
 def detect_gpus(environ: Optional[Mapping[str, str]] = None) -> tuple[str, ...]:
