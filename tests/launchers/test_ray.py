@@ -103,7 +103,7 @@ def test_an_optuna_study_runs_its_trials_on_ray(app: Project) -> None:
 
 @pytest.mark.parametrize(
     "flags, message",
-    [(["--gpus-per-job", "1"], ["apply to the process pool", "task_env"]),
+    [(["--gpus-per-job", "1"], ["--gpus-per-job applies to --launcher pool, not to --launcher ray", "task_env"]),
      (["-j", "auto"], ["-j is how many jobs are submitted"]),
      (["--no-wait"], ["--no-wait submits the jobs to a running Ray cluster", "--ray-address http://"]),
      (["--no-wait", "--ray-address", "http://127.0.0.1:1", "--timeout", "5", "-j", "2"],

@@ -14,8 +14,8 @@ import pickle
 from dataclasses import dataclass
 from typing import Any, Optional
 
+import omegaconf.base
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
-from omegaconf.base import parse
 
 from hydra_runner import _compat
 from hydra_runner.composition._yaml import dump
@@ -156,7 +156,7 @@ class JobTemplate:
         self._yaml_writer()
 
         for text in _interpolations(OmegaConf.to_container(self.hydra, resolve=False)):
-            parse(text)
+            omegaconf.base.parse(text)  # looked up now: _compat memoises it after import
 
     def hydra_yaml(self) -> str:
         """``OmegaConf.to_yaml`` of the active job's hydra config."""

@@ -9,7 +9,7 @@ follow (:mod:`hydra_runner.options._base`). A new backend is one more class in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, ClassVar, Mapping, Optional, Union
 
 from hydra_runner.errors import UsageError
 from hydra_runner.options._base import (
@@ -30,6 +30,8 @@ class LaunchOptions(Options):
     """What every backend that runs a sweep's jobs elsewhere understands."""
 
     group = "hydra/launcher"
+    #: What to say instead of another backend's flags, when this backend was chosen.
+    instead: ClassVar[Optional[str]] = None
 
     timeout: Optional[float] = option(None, help="Kill a job that runs longer than SECONDS; it is recorded as timed out.",
                                       metavar="SECONDS", check=check_positive_seconds)
@@ -72,10 +74,14 @@ def _check_gpus(value: Any) -> str:
 
 
 def _check_max_running(value: Any) -> int:
-    count = check_count(value)
-    if count < 1:
-        raise OptionValueError("with --launcher ray, -j is how many jobs are submitted at once",
+    refusal = OptionValueError("with --launcher ray, -j is how many jobs are submitted at once",
                                "give a positive number, or leave -j out to submit every job")
+    try:
+        count = check_count(value)
+    except OptionValueError:
+        raise refusal from None
+    if count < 1:
+        raise refusal
     return count
 
 
@@ -103,6 +109,7 @@ class RayOptions(LaunchOptions):
 
     name = "runner_ray"
     target = f"{_PLUGINS}.runner_ray_launcher.RunnerRayLauncher"
+    instead = "give Ray jobs resources in the config's task_env node (resources: {cpu: 2, gpu: 1})"
 
     address: Optional[str] = option(None, help="Ray cluster to use (auto, host:port, ray://host:port); "
                                     "default: an embedded local Ray.", flags=("--ray-address",), metavar="ADDRESS",
@@ -165,7 +172,8 @@ def choose_launcher(given: Mapping[str, Any]) -> Optional[LaunchOptions]:
         flags = ", ".join(_flag_of(key) for key in foreign)
         owners = [other for other, other_cls in LAUNCHERS.items() if set(foreign) <= set(other_cls.keywords())]
         where = f"--launcher {owners[0]}" if owners else "another launcher"
-        fix = f"add --launcher {owners[0]}" if owners and not chosen else f"drop {flags}, or use {where}"
+        fix = f"add --launcher {owners[0]}" if owners and not chosen else cls.instead \
+            or f"drop {flags}, or use {where}"
         raise UsageError(f"{flags} apply{'' if len(foreign) > 1 else 'ies'} to {where}, not to --launcher {name}"
                          .replace("applyies", "applies"), fix=fix)
     return cls.from_keywords(given)

@@ -13,12 +13,15 @@ import pytest
 # then lets them go.
 SCRIPT = textwrap.dedent("""
     import json, os, sys, threading, time
-    from hydra_runner.launchers.pool._processes import _discard_prestarted, _prestarted, prestart
+    from hydra_runner.launchers.pool._processes import start_ahead
     from hydra_runner.launchers.pool._slots import plan_slots
+    from hydra_runner.run_context import RunContext
 
     if sys.argv[1] == "with-a-thread":
         threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
-    prestart(plan_slots(2, gpus=()))
+    run = RunContext()
+    run.head_start.workers.extend(start_ahead(plan_slots(2, gpus=())))
+    started = list(run.head_start.workers)
 
     def pipes(pid):
         found = set()
@@ -38,8 +41,8 @@ SCRIPT = textwrap.dedent("""
         own_cmdline = f.read().split(b"\\0")
     workers = []
     deadline = time.monotonic() + 30
-    for process in _prestarted:
-        others = set().union(*(own_pipes(p) for p in _prestarted if p is not process))
+    for process in started:
+        others = set().union(*(own_pipes(p) for p in started if p is not process))
         # As it starts, the worker leaves the parent's session and closes what it inherited
         # of its siblings' pipes.
         while ((pipes(process.proc.pid) & others or os.getsid(process.proc.pid) != process.proc.pid)
@@ -54,7 +57,7 @@ SCRIPT = textwrap.dedent("""
             "holds_own": sorted(own_pipes(process) & pipes(process.proc.pid)),
             "holds_siblings": sorted(pipes(process.proc.pid) & others),
         })
-    _discard_prestarted()
+    run.close()  # the workers nobody took are stopped with the run
     print(json.dumps({"workers": workers, "left": [w["pid"] for w in workers if os.path.exists(f"/proc/{w['pid']}")]}))
 """)
 
