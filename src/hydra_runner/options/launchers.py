@@ -174,8 +174,8 @@ def choose_launcher(given: Mapping[str, Any]) -> Optional[LaunchOptions]:
         where = f"--launcher {owners[0]}" if owners else "another launcher"
         fix = f"add --launcher {owners[0]}" if owners and not chosen else cls.instead \
             or f"drop {flags}, or use {where}"
-        raise UsageError(f"{flags} apply{'' if len(foreign) > 1 else 'ies'} to {where}, not to --launcher {name}"
-                         .replace("applyies", "applies"), fix=fix)
+        verb = "apply" if len(foreign) > 1 else "applies"
+        raise UsageError(f"{flags} {verb} to {where}, not to --launcher {name}", fix=fix)
     return cls.from_keywords(given)
 
 
@@ -189,4 +189,5 @@ def launcher_keywords() -> dict[str, Any]:
 
 
 def _flag_of(key: str) -> str:
-    return launcher_keywords()[key].info.long_flag(launcher_keywords()[key].name)
+    spec = launcher_keywords()[key]
+    return spec.info.long_flag(spec.name)
