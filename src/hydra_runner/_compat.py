@@ -12,7 +12,9 @@ from typing import Any, Iterator
 
 from hydra import version as hydra_version
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
-from hydra._internal.config_repository import CachingConfigRepository
+from hydra._internal.config_repository import CachingConfigRepository, ConfigRepository, IConfigRepository
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra._internal.defaults_list import DefaultsList
 from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_config_search_path
 from hydra.core.global_hydra import GlobalHydra
@@ -21,7 +23,15 @@ from hydra.core.utils import JobRuntime, setup_globals
 from omegaconf import DictConfig, OmegaConf
 
 __all__ = [
+    "BasicSweeper",
     "CachingConfigRepository",
+    "ConfigRepository",
+    "IConfigRepository",
+    "HYDRA_VERSION",
+    "callbacks_for",
+    "DefaultsList",
+    "deprecation_warning",
+    "override_dirname",
     "ConfigLoaderImpl",
     "Hydra",
     "HydraState",
@@ -39,6 +49,17 @@ __all__ = [
     "setup_globals",
 ]
 
+def _version_tuple(text: str) -> tuple[int, int, int]:
+    import re
+
+    parts = [int(p) for p in re.findall(r"\d+", text)[:3]]
+    return (parts + [0, 0, 0])[0], (parts + [0, 0, 0])[1], (parts + [0, 0, 0])[2]
+
+
+HYDRA_VERSION: str = hydra_version.__version__
+#: Hydra 1.4 and later: override_dirname is a resolver, version_base < 1.3 is refused, ...
+HYDRA_1_4 = _version_tuple(HYDRA_VERSION) >= (1, 4, 0)
+
 UNSPECIFIED_VERSION_BASE: Any = hydra_version._UNSPECIFIED_
 """What ``@hydra.main()`` passes when no ``version_base`` is written (1.1 compatibility)."""
 
@@ -48,6 +69,40 @@ BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 def set_version_base(base: Any) -> None:
     hydra_version.setbase(base)
+
+
+def override_dirname(overrides: Any, hydra_job: DictConfig) -> str:
+    """The value ``hydra.job.override_dirname`` has in a job composed with ``overrides``.
+
+    Hydra 1.3 computes it while composing (``get_overrides_dirname``). Hydra 1.4 leaves the
+    composed node as ``${hydra_override_dirname:}``, a resolver that reads the job's task
+    overrides when accessed, so the node stays as it was composed.
+    """
+    if HYDRA_1_4:
+        return str(hydra_job._get_node("override_dirname")._value())  # type: ignore[union-attr]
+    from hydra._internal.config_loader_impl import get_overrides_dirname  # type: ignore[attr-defined]
+
+    dirname_cfg = hydra_job.config.override_dirname
+    return get_overrides_dirname(  # type: ignore[no-any-return]
+        overrides=overrides,
+        kv_sep=dirname_cfg.kv_sep,
+        item_sep=dirname_cfg.item_sep,
+        exclude_keys=dirname_cfg.exclude_keys,
+    )
+
+
+def callbacks_for(cfg: DictConfig) -> Any:
+    """Hydra's ``Callbacks`` registry for ``cfg`` (``hydra.callbacks`` instantiated)."""
+    from hydra._internal.callbacks import Callbacks
+
+    return Callbacks(cfg)
+
+
+def deprecation_warning(message: str, stacklevel: int = 1) -> None:
+    """Hydra's deprecation warning (an error when HYDRA_DEPRECATION_WARNINGS_AS_ERRORS is set)."""
+    from hydra._internal.deprecation_warning import deprecation_warning as warn
+
+    warn(message=message, stacklevel=stacklevel + 1)
 
 
 def caching_repository(repository: Any) -> CachingConfigRepository:

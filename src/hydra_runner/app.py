@@ -204,8 +204,6 @@ class _RunnerHydra(_compat.Hydra):
         overrides: list[str],
         with_log_configuration: bool = True,
     ) -> Any:
-        from hydra._internal.callbacks import Callbacks
-
         from hydra_runner.sweepers import instantiate_sweeper
 
         cfg = self.compose_config(
@@ -214,7 +212,7 @@ class _RunnerHydra(_compat.Hydra):
             with_log_configuration=with_log_configuration,
             run_mode=RunMode.MULTIRUN,
         )
-        callbacks = Callbacks(cfg)
+        callbacks = _compat.callbacks_for(cfg)
         callbacks.on_multirun_start(config=cfg, config_name=config_name)
         sweeper = instantiate_sweeper(
             config=cfg,

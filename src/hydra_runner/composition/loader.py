@@ -18,8 +18,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-from hydra._internal.config_repository import CachingConfigRepository, ConfigRepository
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -30,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from hydra_runner import _compat
+from hydra_runner._compat import CachingConfigRepository, ConfigLoaderImpl, ConfigRepository
 from hydra_runner.composition.job import ComposedJob, JobTemplate
 from hydra_runner.composition.shadowed_values import self_placement_hint
 
@@ -176,14 +175,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
             ConfigLoaderImpl._apply_overrides_to_config(split.values, full)
         except OmegaConfBaseException as e:
             raise ConfigCompositionException().with_traceback(e.__traceback__) from e
-        hydra_cfg = template.hydra
-        dirname_cfg = hydra_cfg.job.config.override_dirname
-        override_dirname = get_overrides_dirname(
-            overrides=split.app_overrides,
-            kv_sep=dirname_cfg.kv_sep,
-            item_sep=dirname_cfg.item_sep,
-            exclude_keys=dirname_cfg.exclude_keys,
-        )
+        override_dirname = _compat.override_dirname(split.app_overrides, template.hydra.job)
         OmegaConf.copy_cache(from_config=master_config, to_config=full)
         return ComposedJob(
             template=template,

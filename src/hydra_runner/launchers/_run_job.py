@@ -38,7 +38,7 @@ def _resolve_chdir(chdir: Optional[bool]) -> bool:
         return chdir
     if version.base_at_least("1.2"):
         return False
-    from hydra._internal.deprecation_warning import deprecation_warning
+    from hydra_runner._compat import deprecation_warning
 
     url = "https://hydra.cc/docs/1.2/upgrades/1.1_to_1.2/changes_to_job_working_dir/"
     deprecation_warning(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from hydra_runner import _compat
+from hydra_runner._compat import BasicSweeper
 from hydra_runner.errors import UsageError
 
 __all__ = ["preview_jobs"]

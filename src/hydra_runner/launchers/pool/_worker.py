@@ -103,7 +103,6 @@ class JobRunner:
 
     def __init__(self, setup: WorkerSetup, *, on_started: Callable[[int, str], None],
                  ask_parent: Callable[[str, Any], Any]) -> None:
-        from hydra._internal.callbacks import Callbacks
         from hydra.core.global_hydra import GlobalHydra
         from hydra.types import HydraContext
 
@@ -119,7 +118,7 @@ class JobRunner:
         self.loader.refresh_repository()
         GlobalHydra.instance().clear()
         GlobalHydra.instance().initialize(_compat.Hydra(task_name=setup.task_name, config_loader=self.loader))
-        self.hydra_context = HydraContext(config_loader=self.loader, callbacks=Callbacks(self.config))
+        self.hydra_context = HydraContext(config_loader=self.loader, callbacks=_compat.callbacks_for(self.config))
         self.hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
         self.on_started = on_started
         self.ask_parent = ask_parent
