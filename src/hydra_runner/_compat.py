@@ -63,8 +63,65 @@ HYDRA_1_4 = _version_tuple(HYDRA_VERSION) >= (1, 4, 0)
 UNSPECIFIED_VERSION_BASE: Any = hydra_version._UNSPECIFIED_
 """What ``@hydra.main()`` passes when no ``version_base`` is written (1.1 compatibility)."""
 
+#: ``version_base`` for tasks that declare none (plain functions): 1.3 on Hydra 1.3; on 1.4,
+#: where giving any version_base is deprecated (a warning), Hydra's own default.
+DEFAULT_VERSION_BASE: Any = UNSPECIFIED_VERSION_BASE if HYDRA_1_4 else "1.3"
+
+#: Hydra 1.3 composes the whole config to read ``hydra.mode``; Hydra 1.4 reads it from the
+#: command line and the primary config only, and refuses a mode set by another config.
+MODE_FROM_COMPOSED_CONFIG = not HYDRA_1_4
+
 BASIC_LAUNCHER_TARGET = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+if HYDRA_1_4:
+
+    class ConfigLoaderBase(ConfigLoaderImpl):
+        """``ConfigLoaderImpl`` that parses (and alias-expands) overrides itself when Hydra does not.
+
+        Hydra 1.4 hands the parsed overrides only to a loader whose type is exactly ConfigLoaderImpl.
+        """
+
+        def get_mode(self, config_name: Any, overrides: list[str], parsed_overrides: Any = None) -> Any:
+            if parsed_overrides is None:
+                parsed_overrides = self.parse_overrides(config_name, overrides)
+            return super().get_mode(config_name, overrides, parsed_overrides)
+
+else:
+    ConfigLoaderBase = ConfigLoaderImpl  # type: ignore[misc]
+
+
+def settle_mode(cfg: DictConfig, mode: Any) -> None:
+    """What Hydra 1.4 does with ``hydra.mode`` once composed: set it, or refuse a config that changed it.
+
+    Hydra 1.3 takes the composed config as it is.
+    """
+    if not HYDRA_1_4:
+        return
+    from hydra.errors import ConfigCompositionException
+
+    if cfg.hydra.mode is None:
+        cfg.hydra.mode = mode
+    elif cfg.hydra.mode != mode:
+        raise ConfigCompositionException(
+            "hydra.mode changed during config composition; set it directly "
+            "in the primary config or on the command line"
+        )
+
+
+@contextlib.contextmanager
+def controller_hydra_config(cfg: DictConfig) -> Iterator[None]:
+    """Hydra 1.4 makes the sweep's composed config HydraConfig's while the sweeper and callbacks run."""
+    if not HYDRA_1_4:
+        yield
+        return
+    previous = HydraConfig.instance().cfg
+    HydraConfig.instance().set_config(cfg)
+    try:
+        yield
+    finally:
+        HydraConfig.instance().cfg = previous
 
 
 def set_version_base(base: Any) -> None:
@@ -95,7 +152,20 @@ def callbacks_for(cfg: DictConfig) -> Any:
     """Hydra's ``Callbacks`` registry for ``cfg`` (``hydra.callbacks`` instantiated)."""
     from hydra._internal.callbacks import Callbacks
 
-    return Callbacks(cfg)
+    try:
+        return Callbacks(cfg)
+    except Exception as e:
+        from hydra_runner.errors import HydraRunnerError
+        from hydra_runner.plugin_compat import callback_error
+
+        if isinstance(e, HydraRunnerError):
+            raise
+        raise callback_error(cfg, e) from e
+
+
+def is_plugin_module(target: str) -> bool:
+    """Whether ``target`` is where Hydra looks plugins up (Hydra 1.4 no longer has this check)."""
+    return target.startswith("hydra_plugins.") or target.startswith("hydra._internal.core_plugins.")
 
 
 def deprecation_warning(message: str, stacklevel: int = 1) -> None:

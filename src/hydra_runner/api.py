@@ -15,13 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from hydra_runner import _compat
 from hydra_runner.app import App
 from hydra_runner.results import JobResult, SweepResult
 from hydra_runner.target import UNSET, resolve_target, task_spec_from_function
 
 __all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app"]
 
-DEFAULT_VERSION_BASE = "1.3"
+DEFAULT_VERSION_BASE = _compat.DEFAULT_VERSION_BASE
 """``version_base`` for tasks that do not declare one (plain functions)."""
 
 STORED_CONFIG_NAME = "hydra_runner_config"

@@ -186,6 +186,8 @@ class _RunnerHydra(_compat.Hydra):
     """Hydra's ``Hydra`` with multirun's sweeper and launcher chosen by hydra-runner."""
 
     def get_mode(self, config_name: Optional[str], overrides: list[str]) -> Any:
+        if not _compat.MODE_FROM_COMPOSED_CONFIG:
+            return super().get_mode(config_name=config_name, overrides=overrides)
         # As Hydra's, but the composed config is kept: a multirun composes it again next.
         try:
             cfg = self.compose_config(config_name=config_name, overrides=overrides, with_log_configuration=False,
@@ -212,25 +214,27 @@ class _RunnerHydra(_compat.Hydra):
             with_log_configuration=with_log_configuration,
             run_mode=RunMode.MULTIRUN,
         )
-        callbacks = _compat.callbacks_for(cfg)
-        callbacks.on_multirun_start(config=cfg, config_name=config_name)
-        sweeper = instantiate_sweeper(
-            config=cfg,
-            hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
-            task_function=task_function,
-        )
-        if _teardown.only_own_code_runs_here(cfg, sweeper):
-            _teardown.allow_skipping()
-        task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
-        assert isinstance(task_overrides, list)
-        try:
-            ret = sweeper.sweep(arguments=task_overrides)
-        except BaseException as e:
-            # A tracked sweep that stops early still closes its parent run (resume reopens it).
-            from hydra_runner.tracking.callback import end_tracked_sweep
+        _compat.settle_mode(cfg, RunMode.MULTIRUN)
+        with _compat.controller_hydra_config(cfg):
+            callbacks = _compat.callbacks_for(cfg)
+            callbacks.on_multirun_start(config=cfg, config_name=config_name)
+            sweeper = instantiate_sweeper(
+                config=cfg,
+                hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
+                task_function=task_function,
+            )
+            if _teardown.only_own_code_runs_here(cfg, sweeper):
+                _teardown.allow_skipping()
+            task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
+            assert isinstance(task_overrides, list)
+            try:
+                ret = sweeper.sweep(arguments=task_overrides)
+            except BaseException as e:
+                # A tracked sweep that stops early still closes its parent run (resume reopens it).
+                from hydra_runner.tracking.callback import end_tracked_sweep
 
-            status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
-            end_tracked_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
-            raise
-        callbacks.on_multirun_end(config=cfg, config_name=config_name)
+                status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+                end_tracked_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
+                raise
+            callbacks.on_multirun_end(config=cfg, config_name=config_name)
         return ret

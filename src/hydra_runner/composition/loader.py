@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from hydra_runner import _compat
-from hydra_runner._compat import CachingConfigRepository, ConfigLoaderImpl, ConfigRepository
+from hydra_runner._compat import CachingConfigRepository, ConfigLoaderBase, ConfigLoaderImpl, ConfigRepository
 from hydra_runner.composition.job import ComposedJob, JobTemplate
 from hydra_runner.composition.shadowed_values import self_placement_hint
 
@@ -45,7 +45,7 @@ class _SplitOverrides:
     app_overrides: list[Override] = field(default_factory=list)
 
 
-class CachingConfigLoader(ConfigLoaderImpl):
+class CachingConfigLoader(ConfigLoaderBase):
     """``ConfigLoaderImpl`` whose ``load_sweep_config`` reuses composed templates."""
 
     def __init__(self, config_search_path: ConfigSearchPath, max_templates: int = 256,
@@ -137,11 +137,11 @@ class CachingConfigLoader(ConfigLoaderImpl):
         return job.materialize_full_config()
 
     def _parse_overrides_and_create_caching_repo(
-        self, config_name: Optional[str], overrides: list[str]
+        self, config_name: Optional[str], overrides: list[str], parsed_overrides: Optional[list[Override]] = None
     ) -> tuple[list[Override], CachingConfigRepository]:
-        # Every composition starts here: with this loader's parses, and a repository made
-        # without copying the ConfigStore.
-        parsed = self._parse(overrides)
+        # Every composition starts here: with this loader's parses (or Hydra 1.4's, which
+        # expanded the primary config's aliases), and a repository made without copying the ConfigStore.
+        parsed = self._parse(overrides) if parsed_overrides is None else parsed_overrides
         repo = _compat.caching_repository(self.repository)
         self._process_config_searchpath(config_name, parsed, repo)
         return parsed, repo
