@@ -24,15 +24,21 @@ def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunc
     ``runner_pool`` and ``runner_ray`` are built directly (not through their Hydra adapters). Other launchers
     (joblib, submitit, ...) are instantiated by Hydra's plugin machinery.
     """
-    target = config.hydra.launcher.get("_target_") if config.hydra.launcher is not None else None
+    from hydra_runner.plugin_compat import plugin_errors, takeover_for
+
+    launcher_cfg = config.hydra.launcher
+    target = launcher_cfg.get("_target_") if isinstance(launcher_cfg, DictConfig) else None
     launcher: Launcher
-    if target == _compat.BASIC_LAUNCHER_TARGET:
-        launcher = InProcessLauncher()
-    elif (own := own_class_path(target)) is not None:
-        launcher = build_from_config(own, config.hydra.launcher)
-    else:
-        return Plugins.instance().instantiate_launcher(
-            hydra_context=hydra_context, task_function=task_function, config=config
-        )
-    launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
+    with plugin_errors("hydra.launcher", target):
+        if target == _compat.BASIC_LAUNCHER_TARGET:
+            launcher = InProcessLauncher()
+        elif (own := own_class_path(target)) is not None:
+            launcher = build_from_config(own, launcher_cfg)
+        elif (takeover := takeover_for(target)) is not None:
+            launcher = takeover.build("hydra.launcher", launcher_cfg)
+        else:
+            return Plugins.instance().instantiate_launcher(
+                hydra_context=hydra_context, task_function=task_function, config=config
+            )
+        launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
     return launcher

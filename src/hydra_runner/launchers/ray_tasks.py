@@ -60,8 +60,11 @@ class RayLauncher(RunnerLauncher):
         wait: bool = True,
         forward_env: Sequence[str] = (),
         ship_project: bool = True,
+        default_resources: Optional[dict[str, Any]] = None,
     ) -> None:
         super().__init__()
+        # Resources of a job whose config asks for none (hydra-ray-launcher's ray.remote options).
+        self.default_resources = dict(default_resources or {})
         self.wait = bool(wait)
         self.forward_env = [str(name) for name in forward_env or ()]
         self.ship_project = bool(ship_project)
@@ -181,7 +184,8 @@ class RayLauncher(RunnerLauncher):
         ray = self._ray()
         num, overrides = job
         composed = self.compose(job)
-        options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key)
+        options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key,
+                               self.default_resources)
         self.record_start(job, composed=composed, worker="ray", slot=_describe(options))
         nodes = ray.nodes()
         self._node_names.update((n["NodeID"], n.get("NodeName") or n["NodeID"][:8]) for n in nodes)
@@ -280,10 +284,11 @@ class RayLauncher(RunnerLauncher):
         status = Status.SUCCEEDED if outcome.completed else Status.FAILED
         return ended_job(job.num, job.overrides, status, ran_for, outcome.output_dir or job.directory, outcome)
 
-def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str, Any]:
-    """Ray task options from the job's ``task_env`` (see :mod:`.task_env`)."""
+def task_options(config: Any, task_name: str, key: str = "task_env",
+                 default_resources: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Ray task options from the job's ``task_env`` (see :mod:`.task_env`); ``default_resources`` if it asks for none."""
     env = TaskEnv.of(config, task_name, key)
-    resources = dict(env.resources)
+    resources = dict(env.resources or default_resources or {})
     options: dict[str, Any] = {"num_cpus": float(resources.pop("cpu", 1)), "max_retries": 0}
     if "gpu" in resources:
         options["num_gpus"] = float(resources.pop("gpu"))
