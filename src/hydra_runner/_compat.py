@@ -71,6 +71,9 @@ DEFAULT_VERSION_BASE: Any = UNSPECIFIED_VERSION_BASE if HYDRA_1_4 else "1.3"
 #: command line and the primary config only, and refuses a mode set by another config.
 MODE_FROM_COMPOSED_CONFIG = not HYDRA_1_4
 
+#: Hydra 1.3 adds ``hydra.mode=RUN`` to a run's overrides when nothing set the mode; 1.4 does not.
+RUN_MODE_OVERRIDE = not HYDRA_1_4
+
 BASIC_LAUNCHER_TARGET = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
@@ -125,7 +128,16 @@ def controller_hydra_config(cfg: DictConfig) -> Iterator[None]:
 
 
 def set_version_base(base: Any) -> None:
-    hydra_version.setbase(base)
+    if not HYDRA_1_4 or base is UNSPECIFIED_VERSION_BASE:
+        hydra_version.setbase(base)
+        return
+    # Hydra 1.4 warns that version_base is deprecated where @hydra.main is applied, which
+    # importing the task did already; a version below 1.3 is still refused here.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hydra_version.setbase(base)
 
 
 def override_dirname(overrides: Any, hydra_job: DictConfig) -> str:

@@ -130,7 +130,8 @@ class App:
             mode = hydra.get_mode(config_name=self.config_name, overrides=args)
             if mode is None:
                 mode = RunMode.MULTIRUN if multirun else RunMode.RUN
-                args.append(f"hydra.mode={mode.name}")
+                if mode == RunMode.MULTIRUN or _compat.RUN_MODE_OVERRIDE:
+                    args.append(f"hydra.mode={mode.name}")
             elif multirun and mode == RunMode.RUN:
                 warnings.warn(
                     "\n\tRunning Hydra app with --multirun, overriding with `hydra.mode=MULTIRUN`.", UserWarning

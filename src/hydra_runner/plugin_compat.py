@@ -166,6 +166,18 @@ _TAKEOVERS = {
 }
 
 
+def register_taken_over_options(store: Any) -> None:
+    """``hydra/launcher=ray`` for configs written for hydra-ray-launcher, when it is not installed.
+
+    (``hydra/sweeper=optuna`` is hydra-runner's own Optuna sweeper inside hydra-runner already.)
+    A plain dict, not a schema: every setting reaches the takeover, which maps or refuses it.
+    """
+    takeover = _TAKEOVERS[RAY_PLUGIN_TARGET]
+    if not takeover.installed():
+        store.store(group="hydra/launcher", name="ray", provider="hydra-runner",
+                    node={"_target_": RAY_PLUGIN_TARGET, "ray": {"init": {"address": None}, "remote": {}}})
+
+
 def takeover_for(target: Any) -> Optional[Takeover]:
     """The takeover for a plugin ``_target_``, when that plugin is not installed."""
     takeover = _TAKEOVERS.get(target) if isinstance(target, str) else None

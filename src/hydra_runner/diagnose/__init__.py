@@ -13,6 +13,8 @@ from typing import Callable, Optional, Sequence
 
 from hydra_runner.diagnose._defaults import missing_config, missing_option, missing_primary, yaml_error
 from hydra_runner.diagnose._messages import full_message
+from hydra_runner.diagnose._modes import mode_error
+from hydra_runner.diagnose._plugins import plugin_instantiation
 from hydra_runner.diagnose._overrides import (
     ambiguous_list,
     append_existing_group,
@@ -33,6 +35,8 @@ TASK_ERROR_ATTR = "__hydra_runner_task_error__"
 # The first rule that recognises a failure explains it: a specific rule comes before a general one.
 _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = [
     parse_error,
+    mode_error,
+    plugin_instantiation,
     yaml_error,
     missing_option,
     missing_config,

@@ -86,3 +86,6 @@ def register_short_names() -> None:
                 provider="hydra-runner")
     store.store(group="hydra/sweeper", name="random", node=random_plugin.RunnerRandomSweeperConf,
                 provider="hydra-runner")
+    from hydra_runner.plugin_compat import register_taken_over_options
+
+    register_taken_over_options(store)
