@@ -187,9 +187,10 @@ class Case:
 # Normalisation
 # --------------------------------------------------------------------------
 
-_DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_TIME_RE = re.compile(r"\b\d{2}-\d{2}-\d{2}\b")
-_SCRIPT_LOGGER_RE = re.compile(r"\]\[(__main__|app)\]\[")
+# Also within ``2024-01-31_12-00-00`` (``${now:%Y-%m-%d}_${now:%H-%M-%S}``, as templates name dirs).
+_DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?=\b|_)")
+_TIME_RE = re.compile(r"(?:\b|(?<=_))\d{2}-\d{2}-\d{2}\b")
+_SCRIPT_LOGGER_RE = re.compile(r"\]\[(__main__|app|src\.train)\]\[")
 _CLOCK_RE = re.compile(r"\b\d{2}:\d{2}:\d{2}(,\d{3})?\b")
 
 
