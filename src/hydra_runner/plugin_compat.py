@@ -166,6 +166,11 @@ _TAKEOVERS = {
 }
 
 
+def taken_over_plugins() -> list[str]:
+    """The distributions whose configs hydra-runner runs without them."""
+    return [t.plugin for t in _TAKEOVERS.values()]
+
+
 def register_taken_over_options(store: Any) -> None:
     """``hydra/launcher=ray`` for configs written for hydra-ray-launcher, when it is not installed.
 
