@@ -45,6 +45,11 @@ SEED_000 = {
 }
 
 
+# Hydra 1.4 warns, where @hydra.main is applied, that version_base is deprecated; the test apps keep
+# version_base="1.3" for Hydra 1.3, and the tests read what hydra-runner prints.
+VERSION_BASE_DEPRECATION = "ignore:The version_base parameter is deprecated"
+
+
 @dataclass
 class Result:
     code: int
@@ -72,7 +77,8 @@ class Project:
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", **(env or {})},
+            env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", "PYTHONWARNINGS": VERSION_BASE_DEPRECATION,
+                 **(env or {})},
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from hydra import version as hydra_version
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
@@ -160,6 +160,47 @@ def override_dirname(overrides: Any, hydra_job: DictConfig) -> str:
     )
 
 
+def keep_remote_traceback(ret: Any, error: BaseException) -> None:
+    """Hydra 1.4: a failed JobReturn carries its exception's traceback and chain in a form that pickles.
+
+    So the task's frames survive the way back from a worker process (``return_value`` re-raises
+    with them). Hydra 1.3 has no such fields.
+    """
+    if not HYDRA_1_4:
+        return
+    from hydra.core import utils as core_utils
+
+    with contextlib.suppress(Exception):
+        ret._remote_traceback = core_utils._serialize_traceback(error.__traceback__)  # type: ignore[attr-defined]
+        ret._remote_exception_chain = core_utils._serialize_exception_chain(error)  # type: ignore[attr-defined]
+        ret._remote_exception_group = core_utils._serialize_exception_group(error)  # type: ignore[attr-defined]
+
+
+_REMOTE_FIELDS = ("_remote_traceback", "_remote_exception_chain", "_remote_exception_group")
+
+
+def remote_traceback_of(ret: Any) -> Optional[dict[str, Any]]:
+    """What :func:`keep_remote_traceback` stored on ``ret``, to send to another process (None on Hydra 1.3)."""
+    fields = {name: getattr(ret, name, None) for name in _REMOTE_FIELDS}
+    return fields if any(v is not None for v in fields.values()) else None
+
+
+def set_remote_traceback(ret: Any, fields: Optional[dict[str, Any]]) -> None:
+    for name, value in (fields or {}).items():
+        setattr(ret, name, value)
+
+
+def log_job_error() -> None:
+    """Inside ``except``: what Hydra 1.4 does with a failed job's exception, log it to the job's log file.
+
+    Hydra 1.3 leaves the job's log file without it.
+    """
+    if HYDRA_1_4:
+        from hydra.core.utils import _log_job_error_to_file  # type: ignore[attr-defined]
+
+        _log_job_error_to_file()
+
+
 def callbacks_for(cfg: DictConfig) -> Any:
     """Hydra's ``Callbacks`` registry for ``cfg`` (``hydra.callbacks`` instantiated)."""
     from hydra._internal.callbacks import Callbacks
@@ -306,6 +347,25 @@ class HydraState:
         hydra_version.VersionBase.instance().version_base = self.version_base
         if os.getcwd() != self.cwd:
             os.chdir(self.cwd)
+
+
+@contextlib.contextmanager
+def fresh_version_base() -> Iterator[None]:
+    """Hydra's version base as a fresh process has it, put back afterwards (Hydra 1.4 has no set_instance)."""
+    from hydra.core.singleton import Singleton
+
+    VersionBase = hydra_version.VersionBase
+    previous = Singleton._instances.get(VersionBase)
+    fresh = object.__new__(VersionBase)  # VersionBase() would return the singleton itself
+    fresh.__init__()  # type: ignore[misc]
+    Singleton._instances[VersionBase] = fresh
+    try:
+        yield
+    finally:
+        if previous is None:
+            Singleton._instances.pop(VersionBase, None)
+        else:
+            Singleton._instances[VersionBase] = previous
 
 
 @contextlib.contextmanager

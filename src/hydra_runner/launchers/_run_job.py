@@ -125,6 +125,8 @@ def run_composed_job(
             except Exception as e:
                 ret.return_value = e
                 ret.status = JobStatus.FAILED
+                _compat.keep_remote_traceback(ret, e)
+                _compat.log_job_error()
 
         ret.task_name = JobRuntime.instance().get("name")
         _flush_loggers()

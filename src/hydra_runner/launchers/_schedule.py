@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
 
+from hydra_runner import _compat
 from hydra_runner.errors import JobCrashed, JobInterrupted, JobNotStarted, JobTimedOut
 from hydra_runner.journal import Status
 from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
@@ -58,6 +59,7 @@ def ended_job(num: int, overrides: Sequence[str], status: Status, duration: floa
             ret.status, ret.return_value = JobStatus.COMPLETED, outcome.return_value
         else:
             ret.return_value = outcome.exception
+            _compat.set_remote_traceback(ret, getattr(outcome, "remote_traceback", None))
     else:
         ret.return_value = _LOST[status](f"job #{num}: {message}")
     error = None

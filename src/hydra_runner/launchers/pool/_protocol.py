@@ -80,6 +80,8 @@ class JobOutcome:
     task_name: Optional[str] = None
     working_dir: Optional[str] = None
     output_dir: Optional[str] = None
+    #: Hydra 1.4's pickling form of the exception's traceback (see _compat.keep_remote_traceback).
+    remote_traceback: Optional[dict[str, Any]] = None
 
     @classmethod
     def failed(cls, num: int, exc: BaseException, **fields: Any) -> JobOutcome:

@@ -161,6 +161,7 @@ class JobRunner:
     def run(self, num: int, overrides: list[str]) -> JobOutcome:
         from hydra.core.utils import JobStatus
 
+        from hydra_runner import _compat
         from hydra_runner.launchers._run_job import run_sweep_job
         from hydra_runner.reporting import reporting_to
 
@@ -179,7 +180,7 @@ class JobRunner:
         fields = dict(task_name=ret.task_name, working_dir=ret.working_dir, output_dir=self.output_dir)
         if ret.status == JobStatus.COMPLETED:
             return JobOutcome(num=num, completed=True, return_value=ret._return_value, **fields)
-        return JobOutcome.failed(num, ret._return_value, **fields)
+        return JobOutcome.failed(num, ret._return_value, remote_traceback=_compat.remote_traceback_of(ret), **fields)
 
     def reset(self) -> None:
         from hydra_runner.launchers._run_job import reapply_logging
