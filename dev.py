@@ -5,6 +5,7 @@
     python3 dev.py test     install into .venv, then run the whole test suite there, then
                             again in .venv-hydra14 (the same lock, Hydra's next release)
     python3 dev.py test --env=locked|hydra14 [pytest args]   one environment only
+    python3 dev.py demo --env=hydra14                        the demo on Hydra's next release
 
 Installation is from the committed uv.lock (uv itself is installed into .tools/). .venv-hydra14
 is installed from it too, then gets the exact Hydra/OmegaConf pre-releases pinned below.
@@ -76,9 +77,9 @@ def setup_next() -> None:
         sys.exit("could not install " + " ".join(NEXT_HYDRA))
 
 
-def demo() -> int:
+def demo(target: Path = VENV) -> int:
     example = ROOT / "examples" / "quickstart"
-    runner = VENV / BIN / "hydra-runner"
+    runner = target / BIN / "hydra-runner"
     steps = [
         [runner, "run", "src.train"],
         [runner, "multirun", "src.train", "model=linear,mlp", "optimizer.lr=0.01,0.05,0.1", "-j", "2"],
@@ -125,6 +126,9 @@ def main() -> int:
         return 2
     if sys.argv[1] == "test":
         return test_all(sys.argv[2:])
+    if sys.argv[1] == "demo" and "--env=hydra14" in sys.argv[2:]:
+        setup_next()
+        return demo(VENV_NEXT)
     setup()
     if sys.argv[1] == "demo":
         return demo()
