@@ -228,3 +228,30 @@ def test_taken_over_setting_refused_names_the_key(project: Project) -> None:
     r = project.cli("multirun", "app.py")
     assert r.code == 2, r.err
     assert "hydra.sweeper.search_space" in r.err and "fix:" in r.err and "Traceback" not in r.err
+
+
+def test_an_installed_plugin_is_used_not_taken_over(project: Project) -> None:
+    # A stand-in for an installed hydra-optuna-sweeper, at the module path its configs name.
+    project.write({
+        "site/hydra_plugins/hydra_optuna_sweeper/__init__.py": "",
+        "site/hydra_plugins/hydra_optuna_sweeper/optuna_sweeper.py": """
+            from hydra.plugins.sweeper import Sweeper
+
+            class OptunaSweeper(Sweeper):
+                def __init__(self, **options):
+                    self.options = options
+
+                def setup(self, *, hydra_context, task_function, config):
+                    pass
+
+                def sweep(self, arguments):
+                    print("the installed plugin swept", sorted(self.options), arguments)
+                    return []
+            """,
+        "conf/config.yaml": f"x: 1\nhydra:\n  sweeper:\n    _target_: {OPTUNA_PLUGIN_TARGET}\n",
+        "app.py": APP,
+    })
+    r = project.cli("multirun", "app.py", "x=1,2", env={"PYTHONPATH": str(project.root / "site")})
+    assert r.code == 0, r.err
+    assert "the installed plugin swept ['max_batch_size', 'params'] ['x=1,2']" in r.out
+    assert "hydra-runner:" not in r.err
