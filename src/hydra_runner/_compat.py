@@ -113,18 +113,13 @@ def settle_mode(cfg: DictConfig, mode: Any) -> None:
         )
 
 
-@contextlib.contextmanager
-def controller_hydra_config(cfg: DictConfig) -> Iterator[None]:
-    """Hydra 1.4 makes the sweep's composed config HydraConfig's while the sweeper and callbacks run."""
-    if not HYDRA_1_4:
-        yield
-        return
-    previous = HydraConfig.instance().cfg
-    HydraConfig.instance().set_config(cfg)
-    try:
-        yield
-    finally:
-        HydraConfig.instance().cfg = previous
+def set_controller_hydra_config(cfg: DictConfig) -> None:
+    """Hydra 1.4 makes the sweep's composed config HydraConfig's while the sweeper and callbacks run.
+
+    (Callers run inside :func:`isolated_hydra_state`, which puts the previous one back.)
+    """
+    if HYDRA_1_4:
+        HydraConfig.instance().set_config(cfg)
 
 
 def set_version_base(base: Any) -> None:

@@ -216,26 +216,26 @@ class _RunnerHydra(_compat.Hydra):
             run_mode=RunMode.MULTIRUN,
         )
         _compat.settle_mode(cfg, RunMode.MULTIRUN)
-        with _compat.controller_hydra_config(cfg):
-            callbacks = _compat.callbacks_for(cfg)
-            callbacks.on_multirun_start(config=cfg, config_name=config_name)
-            sweeper = instantiate_sweeper(
-                config=cfg,
-                hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
-                task_function=task_function,
-            )
-            if _teardown.only_own_code_runs_here(cfg, sweeper):
-                _teardown.allow_skipping()
-            task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
-            assert isinstance(task_overrides, list)
-            try:
-                ret = sweeper.sweep(arguments=task_overrides)
-            except BaseException as e:
-                # A tracked sweep that stops early still closes its parent run (resume reopens it).
-                from hydra_runner.tracking.callback import end_tracked_sweep
+        _compat.set_controller_hydra_config(cfg)
+        callbacks = _compat.callbacks_for(cfg)
+        callbacks.on_multirun_start(config=cfg, config_name=config_name)
+        sweeper = instantiate_sweeper(
+            config=cfg,
+            hydra_context=HydraContext(config_loader=self.config_loader, callbacks=callbacks),
+            task_function=task_function,
+        )
+        if _teardown.only_own_code_runs_here(cfg, sweeper):
+            _teardown.allow_skipping()
+        task_overrides = OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False)
+        assert isinstance(task_overrides, list)
+        try:
+            ret = sweeper.sweep(arguments=task_overrides)
+        except BaseException as e:
+            # A tracked sweep that stops early still closes its parent run (resume reopens it).
+            from hydra_runner.tracking.callback import end_tracked_sweep
 
-                status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
-                end_tracked_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
-                raise
-            callbacks.on_multirun_end(config=cfg, config_name=config_name)
+            status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+            end_tracked_sweep(Path(str(cfg.hydra.sweep.dir)), status=status)
+            raise
+        callbacks.on_multirun_end(config=cfg, config_name=config_name)
         return ret
