@@ -284,10 +284,19 @@ class plugin_errors:
 def callback_error(cfg: DictConfig, exc: BaseException) -> ConfigError:
     """A failure to build ``hydra.callbacks``, naming the callback it came from where that shows."""
     text = str(exc)
-    for key, target in callback_targets(cfg):
-        if not target or (isinstance(target, str) and target in text):
+    candidates = list(callback_targets(cfg))
+    for key, target in candidates:
+        if not target:
             return plugin_error(key, target, exc)
-    return plugin_error("hydra.callbacks", "(one of them)", exc)
+    for key, target in candidates:
+        # Hydra 1.3 names the target; 1.4 passes on the class's own error, which names the class.
+        if isinstance(target, str) and (target in text or f"{target.rsplit('.', 1)[-1]}." in text):
+            return plugin_error(key, target, exc)
+    if len(candidates) == 1:
+        return plugin_error(*candidates[0], exc)
+    return ConfigError(f"a callback under hydra.callbacks could not be built: {_first_line(exc)}",
+                       fix="check each callback's _target_ and settings (--verbose shows which one failed)",
+                       detail=f"{type(exc).__name__}: {exc}")
 
 
 def callback_targets(cfg: DictConfig) -> Iterator[tuple[str, Any]]:

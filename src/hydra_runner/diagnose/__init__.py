@@ -61,7 +61,9 @@ def is_config_error(exc: BaseException) -> bool:
 
     if getattr(exc, TASK_ERROR_ATTR, False):
         return isinstance(exc, MissingMandatoryValue)
-    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError))
+    from hydra_runner.diagnose._plugins import names_plugin_key
+
+    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError)) or names_plugin_key(exc)
 
 
 def translate(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:
