@@ -25,7 +25,7 @@ PARAMS = {"model.optimizer.lr", "data.batch_size", "model.net.hidden_size"}
 @pytest.fixture
 def template(tmp_path: Path) -> Project:
     root = tmp_path / "proj"
-    shutil.copytree(TEMPLATE, root, ignore=shutil.ignore_patterns("logs", "__pycache__"))
+    shutil.copytree(TEMPLATE, root, ignore=shutil.ignore_patterns("logs", "__pycache__", ".hydra-runner"))
     return Project(root)
 
 
