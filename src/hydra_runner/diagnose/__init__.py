@@ -18,6 +18,7 @@ from hydra_runner.diagnose._defaults import (
     yaml_error,
 )
 from hydra_runner.diagnose._messages import full_message
+from hydra_runner.diagnose._modes import mode_error
 from hydra_runner.diagnose._overrides import (
     ambiguous_list,
     append_existing_group,
@@ -26,6 +27,7 @@ from hydra_runner.diagnose._overrides import (
     override_unknown_key,
     parse_error,
 )
+from hydra_runner.diagnose._plugins import plugin_instantiation
 from hydra_runner.diagnose._structured import bad_value_in_config
 from hydra_runner.diagnose._values import merge_error, missing_value
 from hydra_runner.errors import ConfigError
@@ -38,6 +40,8 @@ TASK_ERROR_ATTR = "__hydra_runner_task_error__"
 # The first rule that recognises a failure explains it: a specific rule comes before a general one.
 _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = [
     parse_error,
+    mode_error,
+    plugin_instantiation,
     yaml_error,
     missing_option,
     missing_config,
@@ -61,7 +65,9 @@ def is_config_error(exc: BaseException) -> bool:
 
     if getattr(exc, TASK_ERROR_ATTR, False):
         return isinstance(exc, MissingMandatoryValue)
-    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError))
+    from hydra_runner.diagnose._plugins import names_plugin_key
+
+    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError)) or names_plugin_key(exc)
 
 
 def translate(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:

@@ -124,6 +124,8 @@ class RayOptions(LaunchOptions):
                                "runtime_env.", cli=False)
     ship_project: bool = option(True, help="On a cluster, send the project's directory as the jobs' working_dir.",
                                 cli=False)
+    default_resources: dict[str, Any] = option({}, help="Resources of a job whose task_env asks for none "
+                                               "(hydra-ray-launcher's ray.remote options).", cli=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
