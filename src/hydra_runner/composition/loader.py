@@ -38,7 +38,7 @@ from hydra_runner._compat import (
 from hydra_runner.composition.job import ComposedJob, JobTemplate
 from hydra_runner.composition.shadowed_values import self_placement_hint
 
-__all__ = ["CachingConfigLoader"]
+__all__ = ["CachingConfigLoader", "check_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -306,6 +306,20 @@ class CachingConfigLoader(ConfigLoaderBase):
             template = JobTemplate(cfg, key)
             self.adopt_template(template)
         return template
+
+
+def check_jobs(loader: Any, config: DictConfig, jobs: Sequence[Sequence[str]], *, keep: bool = False) -> None:
+    """Raise what composing any of ``jobs`` would raise, as BasicSweeper's ``validate_batch_is_legal`` does.
+
+    ``keep``: the jobs are about to run, and the caching loader keeps their compositions for them.
+    """
+    for overrides in jobs:
+        if not isinstance(loader, CachingConfigLoader):
+            loader.load_sweep_config(config, list(overrides))
+        elif keep:
+            loader.validate_job(config, overrides)
+        else:
+            loader.compose_job(config, overrides)
 
 
 def _put_bounded(cache: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
