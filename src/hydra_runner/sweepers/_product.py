@@ -18,6 +18,7 @@ from hydra.core.override_parser.types import Override, ValueType
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 
+from hydra_runner.errors import UsageError
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.journal import Status, SweepJournal
 from hydra_runner.launchers._schedule import JobFeed
@@ -39,7 +40,12 @@ def grid_dimensions(overrides: Sequence[Override]) -> list[list[str]]:
         if not override.is_sweep_override():
             dims[key] = [f"{key}={override.get_value_element_as_str()}"]
         elif override.is_discrete_sweep():
-            dims[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+            try:
+                dims[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+            except ValueError as e:  # range(0,3,0)
+                raise UsageError(f"'{override.input_line}' cannot be swept: {e}",
+                                 fix="write range(start, stop, step) with a step that is not 0, "
+                                     "or list the values: a,b,c") from e
         else:
             assert override.value_type is not None
             raise HydraException(f"BasicSweeper does not support sweep type : {override.value_type.name}")
