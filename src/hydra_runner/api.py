@@ -17,6 +17,7 @@ Two call shapes are accepted, so code written for either reads naturally:
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -170,6 +171,7 @@ def hydra_run(
     41
     """
     run, task_kwargs = _split_keywords(keywords, multirun=False)
+    run.head_start.ask_git(os.getcwd())  # answered while the config composes; the run records it
     args = list(overrides or [])
     app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
     return app.run(args + run.overrides(), run=run)  # type: ignore[no-any-return]

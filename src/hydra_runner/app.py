@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.errors import SearchPathException
 from hydra.types import HydraContext, RunMode, TaskFunction
 from omegaconf import OmegaConf
@@ -25,6 +26,7 @@ from omegaconf import OmegaConf
 from hydra_runner import _compat, _teardown
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.jobs.result import JobResult, SweepResult
+from hydra_runner.journal.meta import record_run_code
 from hydra_runner.run_context import RunContext
 from hydra_runner.sweepers import instantiate_sweeper, register_short_names
 from hydra_runner.sweepers.preview import preview_jobs
@@ -144,7 +146,8 @@ class App:
                 mode = RunMode.MULTIRUN
                 args.append("hydra.mode=MULTIRUN")
             if mode == RunMode.RUN:
-                ret = hydra.run(config_name=self.config_name, task_function=self.task_function, overrides=args)
+                task = self.task_function if run is None else _recording_code(self.task_function, run)
+                ret = hydra.run(config_name=self.config_name, task_function=task, overrides=args)
                 return JobResult.from_job_return(ret)
             return SweepResult.from_sweeper(
                 hydra.multirun(config_name=self.config_name, task_function=self.task_function, overrides=args,
@@ -186,6 +189,18 @@ class App:
         """The overrides of every job a grid multirun would launch, in launch order (computed when read)."""
 
         return self._with_hydra(lambda hydra: preview_jobs(hydra, self.config_name, overrides))  # type: ignore[no-any-return]
+
+
+def _recording_code(task_function: TaskFunction, run: RunContext) -> TaskFunction:
+    """``task_function``, first recording in the run's output dir the code it runs (before it can fail)."""
+    cwd = os.getcwd()
+
+    @functools.wraps(task_function)
+    def task(cfg: Any) -> Any:
+        record_run_code(str(HydraConfig.get().runtime.output_dir), run.head_start.code_state(cwd))
+        return task_function(cfg)
+
+    return task
 
 
 class _RunnerHydra(_compat.Hydra):

@@ -158,6 +158,10 @@ def _print_report(report: Any, *, total: int) -> None:
     console = Console()
     header = Text(str(relative(report.sweep_dir)), style="bold")
     header.append(f"  {_when(report.meta.get('created'))}", style="dim")
+    if report.meta.get("git_commit"):
+        header.append(f"  commit {str(report.meta['git_commit'])[:10]}", style="dim")
+        if report.meta.get("git_dirty"):
+            header.append(" dirty", style="yellow")
     if report.live:
         header.append("  running now", style="cyan")
     console.print(header)

@@ -147,8 +147,7 @@ def _start_ahead(run: Any, *, multirun: bool, overrides: list[str]) -> None:
         run.head_start.workers.extend(start_ahead(machine_slots(launcher.n_jobs, gpus=launcher.gpus,
                                                    gpus_per_job=launcher.gpus_per_job or 0,
                                                    cpus_per_job=launcher.cpus_per_job or 1)))
-    if multirun or run.trackers:
-        run.head_start.ask_git(os.getcwd())  # after the forks: workers are forked only while this is one thread
+    run.head_start.ask_git(os.getcwd())  # after the forks: workers are forked only while this is one thread
 
 
 def names_optuna_sweeper(overrides: list[str]) -> bool:

@@ -9,14 +9,22 @@ import threading
 import time
 from typing import Any, Optional, Sequence
 
-__all__ = ["CodeState", "describe_sweep"]
+__all__ = ["CODE_RECORD", "PATCH_FILE", "CodeState", "describe_sweep", "record_run_code", "run_code_facts"]
 
-def _git(cwd: str, *args: str) -> Optional[str]:
+#: The uncommitted diff of the code a sweep or run ran, in its dir (only when the tree was dirty).
+PATCH_FILE = "code.patch"
+#: A single run's commit and dirtiness, in its ``.hydra`` dir (a sweep keeps them in its journal).
+CODE_RECORD = "code.json"
+
+def _git(cwd: str, *args: str, strip: bool = True) -> Optional[str]:
     try:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10,
+                             encoding="utf-8", errors="surrogateescape")
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() if strip else out.stdout
 
 
 class CodeState:
@@ -26,6 +34,8 @@ class CodeState:
         self.cwd = cwd
         self.commit: Optional[str] = None
         self.dirty: Optional[bool] = None
+        #: ``git diff HEAD``: the tracked files' changes, set only when the tree is dirty.
+        self.patch: Optional[str] = None
         self._asked: Optional[threading.Thread] = None
 
     def ask(self) -> CodeState:
@@ -33,6 +43,8 @@ class CodeState:
         if self.commit:
             # In a large repository this takes a while: worth asking ahead (HeadStart.ask_git).
             self.dirty = bool(_git(self.cwd, "status", "--porcelain", "--untracked-files=no"))
+            if self.dirty:
+                self.patch = _git(self.cwd, "diff", "HEAD", "--binary", strip=False)
         return self
 
     def ask_in_background(self) -> None:
@@ -44,6 +56,20 @@ class CodeState:
         if self._asked is not None:
             self._asked.join()
         return self
+
+    def write_patch(self, directory: os.PathLike[str] | str) -> None:
+        """Write the uncommitted diff to ``directory``/code.patch; remove a stale one when the tree was clean."""
+        path = os.path.join(directory, PATCH_FILE)
+        if self.patch:
+            os.makedirs(directory, exist_ok=True)
+            with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as file:
+                file.write(self.patch)
+        elif os.path.exists(path):
+            os.remove(path)  # from an earlier sweep in the same dir: not this code's
+
+    def facts(self) -> dict[str, Any]:
+        """What the journal and a run's record keep: the commit and whether the tree was dirty."""
+        return {"git_commit": self.commit, "git_dirty": self.dirty}
 
 
 def describe_sweep(*, sweeper: str, launcher: str, command: Sequence[str],
@@ -62,8 +88,30 @@ def describe_sweep(*, sweeper: str, launcher: str, command: Sequence[str],
         "hydra_runner_version": __version__,
         "hydra_version": hydra.__version__,
         "python": sys.version.split()[0],
-        "git_commit": code.commit,
-        "git_dirty": code.dirty,
+        **code.facts(),
         "sweeper": sweeper,
         "launcher": launcher,
     }
+
+
+def record_run_code(output_dir: str, code: CodeState) -> None:
+    """Record in a single run's output dir the code it ran: ``.hydra/code.json`` and ``code.patch``."""
+    import json
+
+    hydra_dir = os.path.join(output_dir, ".hydra")
+    os.makedirs(hydra_dir, exist_ok=True)
+    with open(os.path.join(hydra_dir, CODE_RECORD), "w", encoding="utf-8") as file:
+        json.dump({**code.facts(), "cwd": code.cwd}, file)
+    code.write_patch(output_dir)
+
+
+def run_code_facts(output_dir: str) -> Optional[dict[str, Any]]:
+    """What :func:`record_run_code` wrote in ``output_dir``; None if nothing (or nothing readable)."""
+    import json
+
+    try:
+        with open(os.path.join(output_dir, ".hydra", CODE_RECORD), encoding="utf-8") as file:
+            facts = json.load(file)
+    except (OSError, ValueError):
+        return None
+    return facts if isinstance(facts, dict) else None

@@ -67,6 +67,8 @@ class SweepRecorder:
             register_sweep(Path.cwd(), sweep_dir)
         elif first_open and not self.resuming:
             journal.reset(meta)
+        if first_open and not self.resuming:
+            self.run.head_start.code_state(str(Path.cwd())).write_patch(sweep_dir)
         self._opened.add(sweep_dir)
         self.journal = journal
         return journal
