@@ -19,6 +19,7 @@ from hydra_runner.cli.completion import (
     complete_from_environment,
     completion_command,
 )
+from hydra_runner.cli.diff import diff_command
 from hydra_runner.cli.doctor import doctor_command
 from hydra_runner.cli.named import (
     commands_command,
@@ -85,6 +86,7 @@ cli.add_command(results_command)
 cli.add_command(sweeps_command)
 cli.add_command(sync_command)
 cli.add_command(status_command)
+cli.add_command(diff_command)
 cli.add_command(doctor_command)
 cli.add_command(commands_command)
 cli.add_command(completion_command)
