@@ -35,7 +35,7 @@ from hydra_runner.launchers.ray.jobs import collect
 from hydra_runner.run_context import RunContext, option_keywords
 from hydra_runner.tasks.locate import UNSET, resolve_target, task_spec_from_function
 
-__all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app", "resume_sweep"]
+__all__ = ["diff_runs", "hydra_multirun", "hydra_run", "hydra_sweep", "load_app", "resume_sweep"]
 
 DEFAULT_VERSION_BASE = _compat.DEFAULT_VERSION_BASE
 """``version_base`` for tasks that do not declare one (plain functions)."""
@@ -247,3 +247,13 @@ def resume_sweep(sweep_dir: Optional[str] = None) -> int:
         raise UsageError(f"jobs {jobs} of this sweep are still on the Ray cluster (or it cannot say how they ended)",
                          fix=f"follow them with hydra-runner status {path}; resume once they have ended")
     return resume.resume_sweep(str(path))
+
+
+def diff_runs(a: str, b: str) -> dict[str, Any]:
+    """How two jobs or two sweeps differ, as ``hydra-runner diff A B --json`` prints it.
+
+    ``a``, ``b``: job dirs, ``SWEEP_DIR#N``, or two sweep dirs (:mod:`hydra_runner.repro.diff`).
+    """
+    from hydra_runner.repro.diff import compare
+
+    return compare(a, b).to_json()

@@ -102,3 +102,11 @@ def test_a_job_and_a_sweep_are_not_compared(repo: Project, monkeypatch: pytest.M
 def test_flatten_keeps_lists_and_empty_mappings_whole() -> None:
     assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": {}, "f": None}) == {
         "a.b": 1, "a.c.d": [1, 2], "e": {}, "f": None}
+
+
+def test_the_api_gives_what_diff_json_prints(repo: Project) -> None:
+    from hydra_runner.api import diff_runs
+
+    sweep = _sweep(repo, "lr=0.1,0.3", sweep_dir="s")
+    data = diff_runs(f"{sweep}#0", f"{sweep}#1")
+    assert data == compare(f"{sweep}#0", f"{sweep}#1").to_json() and data["config"][0]["key"] == "lr"
