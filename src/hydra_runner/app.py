@@ -26,7 +26,7 @@ from omegaconf import OmegaConf
 from hydra_runner import _compat, _teardown
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.jobs.result import JobResult, SweepResult
-from hydra_runner.journal.meta import record_run_code
+from hydra_runner.journal.meta import record_run
 from hydra_runner.run_context import RunContext
 from hydra_runner.sweepers import instantiate_sweeper, register_short_names
 from hydra_runner.sweepers.preview import preview_jobs
@@ -146,7 +146,7 @@ class App:
                 mode = RunMode.MULTIRUN
                 args.append("hydra.mode=MULTIRUN")
             if mode == RunMode.RUN:
-                task = self.task_function if run is None else _recording_code(self.task_function, run)
+                task = self.task_function if run is None else _recording_run(self.task_function, run)
                 ret = hydra.run(config_name=self.config_name, task_function=task, overrides=args)
                 return JobResult.from_job_return(ret)
             return SweepResult.from_sweeper(
@@ -191,13 +191,14 @@ class App:
         return self._with_hydra(lambda hydra: preview_jobs(hydra, self.config_name, overrides))  # type: ignore[no-any-return]
 
 
-def _recording_code(task_function: TaskFunction, run: RunContext) -> TaskFunction:
+def _recording_run(task_function: TaskFunction, run: RunContext) -> TaskFunction:
     """``task_function``, first recording in the run's output dir the code it runs (before it can fail)."""
     cwd = os.getcwd()
 
     @functools.wraps(task_function)
     def task(cfg: Any) -> Any:
-        record_run_code(str(HydraConfig.get().runtime.output_dir), run.head_start.code_state(cwd))
+        record_run(str(HydraConfig.get().runtime.output_dir), run.head_start.code_state(cwd),
+                        run.recorded_command())
         return task_function(cfg)
 
     return task

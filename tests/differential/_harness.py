@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 from hydra_runner._compat import HYDRA_1_4  # noqa: F401  (cases whose plain Hydra outcome is version-specific)
 from hydra_runner.jobs.runner import CONSOLE_LOG
 from hydra_runner.journal import JOURNAL_FILE
-from hydra_runner.journal.meta import CODE_RECORD, PATCH_FILE
+from hydra_runner.journal.meta import RUN_RECORD, PATCH_FILE
 
 TIMEOUT = 120
 SELF_CHECK = os.environ.get("DIFF_SELF_CHECK", "") not in ("", "0", "false", "no")
@@ -412,7 +412,7 @@ class Project:
                 continue  # tool-private caches at the project top level
             if os.path.basename(rel).startswith(JOURNAL_FILE):
                 continue  # hydra-runner's sweep journal (and its WAL files), an addition of its own
-            if os.path.basename(rel) in (CODE_RECORD, PATCH_FILE):
+            if os.path.basename(rel) in (RUN_RECORD, PATCH_FILE):
                 continue  # what hydra-runner records of the code a run ran, another addition
             if tool != "hydra" and case.runner_flags and os.path.basename(rel) == CONSOLE_LOG:
                 continue  # a pool worker's copy of the job's output, another addition

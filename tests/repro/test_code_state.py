@@ -45,11 +45,12 @@ def test_a_clean_sweep_in_the_same_dir_drops_the_old_diff(repo: Project) -> None
 def test_a_single_run_records_its_code_in_its_output_dir_even_when_it_fails(repo: Project) -> None:
     _edit(repo)
     assert repo.cli("run", "train", "hydra.run.dir=ok").code == 0
-    facts = json.loads((repo.root / "ok" / ".hydra" / "code.json").read_text())
+    facts = json.loads((repo.root / "ok" / ".hydra" / "run.json").read_text())
     assert facts["git_commit"] == git(repo.root, "rev-parse", "HEAD") and facts["git_dirty"] is True
+    assert facts["command"][-3:] == ["run", "train", "hydra.run.dir=ok"] and facts["cwd"] == str(repo.root)
     assert '"version": 2' in (repo.root / "ok" / "code.patch").read_text()
     assert repo.cli("run", "train", "model.depth=x", "hydra.run.dir=bad").code == 1
-    assert json.loads((repo.root / "bad" / ".hydra" / "code.json").read_text())["git_dirty"] is True
+    assert json.loads((repo.root / "bad" / ".hydra" / "run.json").read_text())["git_dirty"] is True
 
 
 def test_the_patch_is_git_diff_of_staged_and_unstaged_changes(repo: Project) -> None:
@@ -71,5 +72,5 @@ def test_outside_git_a_run_records_no_commit_and_no_patch(project: Project) -> N
 
     project.write(APP)
     assert project.cli("run", "train", "hydra.run.dir=out").code == 0
-    assert json.loads((project.root / "out" / ".hydra" / "code.json").read_text())["git_commit"] is None
+    assert json.loads((project.root / "out" / ".hydra" / "run.json").read_text())["git_commit"] is None
     assert not (project.root / "out" / "code.patch").exists()

@@ -9,12 +9,12 @@ import threading
 import time
 from typing import Any, Optional, Sequence
 
-__all__ = ["CODE_RECORD", "PATCH_FILE", "CodeState", "describe_sweep", "record_run_code", "run_code_facts"]
+__all__ = ["RUN_RECORD", "PATCH_FILE", "CodeState", "describe_sweep", "record_run", "read_run_record"]
 
 #: The uncommitted diff of the code a sweep or run ran, in its dir (only when the tree was dirty).
 PATCH_FILE = "code.patch"
-#: A single run's commit and dirtiness, in its ``.hydra`` dir (a sweep keeps them in its journal).
-CODE_RECORD = "code.json"
+#: A single run's command, commit and dirtiness, in its ``.hydra`` dir (a sweep keeps them in its journal).
+RUN_RECORD = "run.json"
 
 def _git(cwd: str, *args: str, strip: bool = True) -> Optional[str]:
     try:
@@ -94,23 +94,24 @@ def describe_sweep(*, sweeper: str, launcher: str, command: Sequence[str],
     }
 
 
-def record_run_code(output_dir: str, code: CodeState) -> None:
-    """Record in a single run's output dir the code it ran: ``.hydra/code.json`` and ``code.patch``."""
+def record_run(output_dir: str, code: CodeState, command: Sequence[str]) -> None:
+    """Record in a single run's output dir how it ran: ``.hydra/run.json`` (the command that
+    started it, the commit, a dirty tree) and ``code.patch``."""
     import json
 
     hydra_dir = os.path.join(output_dir, ".hydra")
     os.makedirs(hydra_dir, exist_ok=True)
-    with open(os.path.join(hydra_dir, CODE_RECORD), "w", encoding="utf-8") as file:
-        json.dump({**code.facts(), "cwd": code.cwd}, file)
+    with open(os.path.join(hydra_dir, RUN_RECORD), "w", encoding="utf-8") as file:
+        json.dump({"command": list(command), "cwd": code.cwd, **code.facts()}, file)
     code.write_patch(output_dir)
 
 
-def run_code_facts(output_dir: str) -> Optional[dict[str, Any]]:
-    """What :func:`record_run_code` wrote in ``output_dir``; None if nothing (or nothing readable)."""
+def read_run_record(output_dir: str) -> Optional[dict[str, Any]]:
+    """What :func:`record_run` wrote in ``output_dir``; None if nothing (or nothing readable)."""
     import json
 
     try:
-        with open(os.path.join(output_dir, ".hydra", CODE_RECORD), encoding="utf-8") as file:
+        with open(os.path.join(output_dir, ".hydra", RUN_RECORD), encoding="utf-8") as file:
             facts = json.load(file)
     except (OSError, ValueError):
         return None

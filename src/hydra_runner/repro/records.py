@@ -3,7 +3,7 @@
 A job is named by its output dir (``outputs/DATE/TIME``, ``multirun/DATE/TIME/N``) or as
 ``SWEEP_DIR#N``; a sweep by its dir. A job's record is its ``.hydra`` dir (composed config,
 overrides), its sweep's journal entry when it ran in one (status, returned value) and the
-code it ran: the sweep's commit and ``code.patch``, or a single run's ``.hydra/code.json``.
+code it ran: the sweep's commit and ``code.patch``, or a single run's ``.hydra/run.json``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from hydra_runner.errors import UsageError
-from hydra_runner.journal.meta import PATCH_FILE, run_code_facts
+from hydra_runner.journal.meta import PATCH_FILE, read_run_record
 from hydra_runner.journal.sqlite import JOURNAL_FILE, JobRecord, SweepJournal
 
 __all__ = ["CodeRecord", "RecordedJob", "RecordedSweep", "flatten", "locate", "locate_job"]
@@ -171,4 +171,4 @@ def _job_dir(path: Path) -> RecordedJob:
             return sweep.job(int(path.name))
     overrides = OmegaConf.load(path / ".hydra" / "overrides.yaml")
     return RecordedJob(name=str(path), directory=path, overrides=[str(o) for o in overrides],
-                       code=CodeRecord.read(run_code_facts(str(path)), path))
+                       code=CodeRecord.read(read_run_record(str(path)), path))
