@@ -28,6 +28,7 @@ from hydra_runner.cli.named import (
     named_command_names,
 )
 from hydra_runner.cli.new import new_group
+from hydra_runner.cli.rerun import rerun_command
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
 from hydra_runner.cli.run import multirun_command, run_command
@@ -87,6 +88,7 @@ cli.add_command(sweeps_command)
 cli.add_command(sync_command)
 cli.add_command(status_command)
 cli.add_command(diff_command)
+cli.add_command(rerun_command)
 cli.add_command(doctor_command)
 cli.add_command(commands_command)
 cli.add_command(completion_command)

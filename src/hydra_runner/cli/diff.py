@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-__all__ = ["diff_command", "format_diff"]
+__all__ = ["code_lines", "diff_command", "format_diff"]
 
 
 @click.command("diff")
@@ -64,7 +64,7 @@ def format_diff(diff: Any) -> list[str]:
             if pair.a is None or pair.b is None:
                 lines.append(f"      only in {'a' if pair.b is None else 'b'}")
             lines += ["  " + line for line in _changes(pair.values, "")]
-    return lines + ["", "code:", *_code(diff.code)]
+    return lines + ["", "code:", *code_lines(diff.code)]
 
 
 def _changes(changes: list[Any], same: str) -> list[str]:
@@ -81,7 +81,8 @@ def _shown(value: Any, absent: Any) -> str:
     return "(absent)" if value is absent else repr(value) if isinstance(value, str) else str(value)
 
 
-def _code(code: Any) -> list[str]:
+def code_lines(code: Any) -> list[str]:
+    """A :class:`CodeDiff` as lines: each side's commit and dirty tree, then what differs."""
     lines = []
     for side, record in (("a", code.a), ("b", code.b)):
         commit = record.commit[:10] if record.commit else "(no git commit)"

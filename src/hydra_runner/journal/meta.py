@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Optional, Sequence
 
-__all__ = ["RUN_RECORD", "PATCH_FILE", "CodeState", "describe_sweep", "record_run", "read_run_record"]
+__all__ = ["PATCH_FILE", "RUN_RECORD", "CodeState", "describe_sweep", "diff_stat", "read_run_record", "record_run"]
 
 #: The uncommitted diff of the code a sweep or run ran, in its dir (only when the tree was dirty).
 PATCH_FILE = "code.patch"
@@ -70,6 +70,11 @@ class CodeState:
     def facts(self) -> dict[str, Any]:
         """What the journal and a run's record keep: the commit and whether the tree was dirty."""
         return {"git_commit": self.commit, "git_dirty": self.dirty}
+
+
+def diff_stat(cwd: str, commit: str) -> Optional[str]:
+    """``git diff --stat COMMIT``: which files of the work tree differ from ``commit``, and by how much."""
+    return _git(cwd, "diff", "--stat", commit)
 
 
 def describe_sweep(*, sweeper: str, launcher: str, command: Sequence[str],

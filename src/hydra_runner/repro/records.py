@@ -54,6 +54,11 @@ class RecordedJob:
     value: Any = None
     metrics: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def patch_path(self) -> Path:
+        """Where its ``code.patch`` is (or would be): in its sweep dir, or a single run's output dir."""
+        return (self.sweep_dir or self.directory) / PATCH_FILE
+
     def config(self) -> dict[str, Any]:
         """The composed config (``.hydra/config.yaml``), flattened to dotted keys."""
         from omegaconf import OmegaConf
@@ -95,7 +100,10 @@ class RecordedSweep:
             span = f"jobs {min(nums)} to {max(nums)}" if nums else "no jobs"
             raise UsageError(f"{self.sweep_dir} has no job {num} (it has {span})",
                              fix=f"give a job number it has: {self.sweep_dir}#{nums[0] if nums else 0}")
-        directory = Path(record.directory) if record.directory else self.sweep_dir / str(num)
+        directory = self.sweep_dir / str(num)
+        if record.directory:
+            # Relative to where the sweep ran, which need not be here.
+            directory = Path(self.meta.get("cwd") or ".") / record.directory
         if not (directory / ".hydra" / "config.yaml").is_file():
             raise UsageError(f"job {num} of {self.sweep_dir} has no .hydra record in {directory} "
                              f"(status {record.status.value})",
