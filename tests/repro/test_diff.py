@@ -110,3 +110,12 @@ def test_the_api_gives_what_diff_json_prints(repo: Project) -> None:
     sweep = _sweep(repo, "lr=0.1,0.3", sweep_dir="s")
     data = diff_runs(f"{sweep}#0", f"{sweep}#1")
     assert data == compare(f"{sweep}#0", f"{sweep}#1").to_json() and data["config"][0]["key"] == "lr"
+
+
+def test_jobs_pair_by_what_varies_when_a_sweep_adds_a_constant_override(repo: Project) -> None:
+    a = _sweep(repo, "lr=0.1,0.2", sweep_dir="a")
+    b = _sweep(repo, "lr=0.2,0.1", "model.depth=4", sweep_dir="b")
+    diff = compare(str(a), str(b))
+    assert isinstance(diff, SweepDiff)
+    assert [(p.a, p.b) for p in diff.pairs] == [(0, 1), (1, 0)]
+    assert diff.pairs[0].values == [Change("loss", 0.2, 0.4)]

@@ -47,7 +47,7 @@ def format_diff(diff: Any) -> list[str]:
             lines.append("  (same overrides)")
         lines += ["", "values:"]
         lines += _changes(diff.values, "same values" if diff.a.sweep_dir and diff.b.sweep_dir
-                          else "(a single run keeps no returned value)")
+                          else "a single run keeps no returned value")
     else:
         lines = [f"a: {diff.a.sweep_dir}", f"b: {diff.b.sweep_dir}", "", "command:"]
         for side, sweep in (("a", diff.a), ("b", diff.b)):
@@ -61,6 +61,10 @@ def format_diff(diff: Any) -> list[str]:
         for pair in diff.pairs:
             where = f"#{pair.a if pair.a is not None else '-'} / #{pair.b if pair.b is not None else '-'}"
             lines.append(f"  {where}  {' '.join(pair.overrides) or '(no overrides)'}")
+            if pair.a is not None and pair.b is not None:
+                other = next(r for r in diff.b.records if r.num == pair.b)
+                if sorted(other.overrides) != sorted(pair.overrides):
+                    lines.append(f"      b: {' '.join(other.overrides)}")
             if pair.a is None or pair.b is None:
                 lines.append(f"      only in {'a' if pair.b is None else 'b'}")
             lines += ["  " + line for line in _changes(pair.values, "")]

@@ -148,19 +148,37 @@ def _record_values(record: Any) -> dict[str, Any]:
     return _returned(record.status.value, record.value)
 
 
+def _varying(records: list[Any]) -> dict[int, tuple[str, ...]]:
+    """Each job's overrides without those every job of its sweep has (the sweep's constant ones)."""
+    common = set.intersection(*(set(r.overrides) for r in records)) if records else set()
+    return {r.num: tuple(sorted(set(r.overrides) - common)) for r in records}
+
+
 def compare_sweeps(a: RecordedSweep, b: RecordedSweep) -> SweepDiff:
-    """The sweeps' code, and their jobs paired by overrides (in any order), in a's job order then b's."""
-    waiting: dict[tuple[str, ...], list[Any]] = defaultdict(list)
-    for record in b.records:
-        waiting[tuple(sorted(record.overrides))].append(record)
+    """The sweeps' code, and their jobs paired by overrides, in a's job order then b's.
+
+    Jobs pair first by all their overrides (in any order), then the rest by the overrides
+    that vary within each sweep: ``lr=0.1`` of ``lr=0.1,0.2`` pairs with ``lr=0.1 depth=4``
+    of ``lr=0.1,0.2 depth=4``.
+    """
+    matched: dict[int, Any] = {}
+    for key in (lambda r, _: tuple(sorted(r.overrides)), lambda r, varying: varying[r.num]):
+        vary_a, vary_b = _varying(a.records), _varying(b.records)
+        waiting: dict[tuple[str, ...], list[Any]] = defaultdict(list)
+        taken = {id(r) for r in matched.values()}
+        for record in b.records:
+            if id(record) not in taken:
+                waiting[key(record, vary_b)].append(record)
+        for record in a.records:
+            if record.num not in matched and waiting.get(key(record, vary_a)):
+                matched[record.num] = waiting[key(record, vary_a)].pop(0)
     pairs = []
     for record in a.records:
-        matches = waiting.get(tuple(sorted(record.overrides)))
-        other = matches.pop(0) if matches else None
+        other = matched.get(record.num)
         pairs.append(JobPair(list(record.overrides), record.num, other.num if other else None,
                              changes(_record_values(record), _record_values(other)) if other else []))
-    left = sorted((r for records in waiting.values() for r in records), key=lambda r: r.num)
-    pairs.extend(JobPair(list(r.overrides), None, r.num, []) for r in left)
+    taken = {id(r) for r in matched.values()}
+    pairs.extend(JobPair(list(r.overrides), None, r.num, []) for r in b.records if id(r) not in taken)
     return SweepDiff(a, b, pairs, compare_code(a.code, b.code))
 
 
