@@ -196,9 +196,12 @@ def hydra_multirun(
     >>> [j.return_value for j in jobs[0]]
     [4, 1, 0, 1, 4]
     """
+    from hydra_runner.sweepers._product import jobs_on_command_line
+
     run, task_kwargs = _split_keywords(keywords, multirun=True)
     args = list(overrides or [])
     app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
+    run.expected_jobs = jobs_on_command_line(args)  # a pool starts no more workers than that
     try:
         return app.multirun(args + run.overrides(), run=run)
     finally:

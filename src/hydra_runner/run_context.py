@@ -103,6 +103,9 @@ class RunContext:
     keep_returns: bool = True
     #: Set by the sweep when only hydra-runner's own code ran in this process (see cli/_exit.py).
     only_own_code_ran: bool = False
+    #: How many jobs the command line asks for, when it alone says (a grid of plain values): the
+    #: pool starts no more workers than that until it knows. None: not known before composing.
+    expected_jobs: Optional[int] = None
 
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any], *, multirun: bool,

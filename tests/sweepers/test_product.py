@@ -14,7 +14,7 @@ from hydra.errors import HydraException
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.jobs.result import JobResult
 from hydra_runner.journal import Status, SweepJournal
-from hydra_runner.sweepers._product import FIRST_CHUNK, LAST_CHUNK, Grid, GridFeed
+from hydra_runner.sweepers._product import FIRST_CHUNK, LAST_CHUNK, Grid, GridFeed, jobs_on_command_line
 
 GRIDS = [
     [],
@@ -133,3 +133,21 @@ def test_a_feed_that_keeps_no_returns_keeps_the_failed_ones() -> None:
     feed.job_ended(0, Status.SUCCEEDED, JobResult(overrides=["x=0"], status=JobStatus.COMPLETED, _return_value=0))
     feed.job_ended(1, Status.FAILED, JobResult(overrides=["x=1"], status=JobStatus.FAILED))
     assert list(feed.returns) == [1] and feed.not_started == 1
+
+
+@pytest.mark.parametrize("args, jobs", [
+    (["seed=1,2"], 2),
+    (["seed=range(4)", "model=a,b,c", "lr=0.1"], 12),
+    ([], 1),
+    (["x=range(0,1,0.25)"], 4),
+    (["x=choice(1,2,3)", "x=5"], 1),  # the last override of a key wins, as in BasicSweeper
+    (["x=shuffle(range(10))"], 10),
+    (["x=glob(*)"], None),  # needs the config's options
+    (["x=interval(0,1)"], None),  # a search, not a grid
+    (["hydra/sweeper=optuna", "x=1,2"], None),
+    (["hydra.sweeper.params.x=1,2"], None),
+    (["x=range(0,3,0)"], None),
+    (["x=[unclosed"], None),
+])
+def test_jobs_on_command_line(args: list[str], jobs: Optional[int]) -> None:
+    assert jobs_on_command_line(args) == jobs

@@ -89,6 +89,8 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
     stopping = exhausted = False
     limit = max_running or sys.maxsize
     interrupts = _InterruptCounter(enabled=launcher.counts_interrupts)
+    if feed.total:
+        launcher.reserve(min(feed.total, limit))
 
     def finish(ended: Ended, progress: Progress) -> None:
         status = Status.PRUNED if ended.status is Status.FAILED and is_pruned(ended.ret._return_value) else ended.status
