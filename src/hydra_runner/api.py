@@ -233,11 +233,12 @@ def hydra_sweep(
     return result
 
 
-def resume_sweep(sweep_dir: Optional[str] = None) -> int:
+def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> int:
     """Finish a sweep (default: the project's latest): run what did not succeed, in its own dirs.
 
     Jobs it left on a Ray cluster (``--no-wait``) are collected first; while any is still
-    there, the sweep is not resumed. Returns the exit code of the sweep's command.
+    there, the sweep is not resumed. ``extra``: launcher flags for this run (``["-j", "4"]``),
+    for a sweep that the ``hydra-runner`` command started. Returns the exit code of the sweep's command.
     """
 
     path = resolve_sweep_dir(sweep_dir).absolute()
@@ -246,4 +247,4 @@ def resume_sweep(sweep_dir: Optional[str] = None) -> int:
         jobs = ", ".join(f"#{num}" for num in waiting)
         raise UsageError(f"jobs {jobs} of this sweep are still on the Ray cluster (or it cannot say how they ended)",
                          fix=f"follow them with hydra-runner status {path}; resume once they have ended")
-    return resume.resume_sweep(str(path))
+    return resume.resume_sweep(str(path), extra)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from hydra_runner.errors import UsageError
@@ -106,6 +107,8 @@ class RunContext:
     #: How many jobs the command line asks for, when it alone says (a grid of plain values): the
     #: pool starts no more workers than that until it knows. None: not known before composing.
     expected_jobs: Optional[int] = None
+    #: The sweep dir whose journal the run keeps, once it is open (named in the message after an interrupt).
+    sweep_dir: Optional[Path] = None
 
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any], *, multirun: bool,

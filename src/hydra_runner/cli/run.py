@@ -95,6 +95,12 @@ def _execute(
         return 0
     try:
         result = app.run(args, multirun=multirun, run=run)
+    except KeyboardInterrupt:
+        if run.sweep_dir is not None:
+            from hydra_runner.cli._unfinished import report_unfinished
+
+            report_unfinished(run.sweep_dir)
+        raise
     finally:
         run.close()
     plan = click.get_current_context().find_object(ExitPlan)

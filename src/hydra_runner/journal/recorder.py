@@ -69,6 +69,7 @@ class SweepRecorder:
             journal.reset(meta)
         self._opened.add(sweep_dir)
         self.journal = journal
+        self.run.sweep_dir = sweep_dir
         return journal
 
     def _describe(self, config: DictConfig) -> dict[str, Any]:

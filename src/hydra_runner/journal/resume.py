@@ -29,6 +29,10 @@ RESUME_REQUESTED = "resume_requested"
 def resume_command(journal: SweepJournal, extra: Sequence[str] = ()) -> list[str]:
     """The sweep's command again, with its sweep dir pinned (and ``extra`` arguments, e.g. ``-j 4``)."""
     command = [arg for arg in journal.meta["command"] if not arg.startswith("hydra.sweep.dir=")]
+    if extra and command[1:3] != ["-m", "hydra_runner"]:
+        raise UsageError(f"{' '.join(extra)} apply to sweeps started by the hydra-runner command; "
+                         f"this one was started by {' '.join(command[:2])}",
+                         fix="resume it without launcher flags (set them in its config instead)")
     quoted = str(journal.sweep_dir).replace("\\", "\\\\").replace("'", "\\'")
     return [*command, *extra, f"hydra.sweep.dir='{quoted}'"]
 
@@ -43,10 +47,10 @@ def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> 
     with SweepJournal.open(path) as journal:
         if journal.is_running_elsewhere():
             raise UsageError(f"the sweep in {path} is still running in another process", fix="wait for it to end")
-        journal.mark_interrupted()
-        journal.set_meta(RESUME_REQUESTED, True)
         command = resume_command(journal, extra)
         cwd = journal.meta["cwd"]
+        journal.mark_interrupted()
+        journal.set_meta(RESUME_REQUESTED, True)
     try:
         return subprocess.call(command, cwd=cwd)
     finally:

@@ -141,26 +141,48 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
     if failed and not feed.quiet:
         print(format_summary(failed, max(feed.total, len(results))), file=sys.stderr, flush=True)
     if interrupts.count:
+        interrupts.pass_on_sigterm()
         raise KeyboardInterrupt
     return results
 
 
 class _InterruptCounter:
-    """Counts Ctrl-C presses while a schedule runs, instead of raising at an arbitrary point."""
+    """Counts Ctrl-C presses while a schedule runs, instead of raising at an arbitrary point.
+
+    SIGTERM (Slurm's notice before it kills a job, or preempts it) counts as a second
+    press: running jobs are stopped and recorded as interrupted, and then the signal goes
+    on to whatever handled it before the schedule (:meth:`pass_on_sigterm`).
+    """
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
         self.count = 0
+        self.terminated = False
         self._previous: Any = None
+        self._previous_term: Any = None
 
     def __enter__(self) -> _InterruptCounter:
         if self.enabled and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._on_signal)
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
+                self._previous_term = signal.signal(signal.SIGTERM, self._on_sigterm)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+        if self._previous_term is not None:
+            signal.signal(signal.SIGTERM, self._previous_term)
+
+    def pass_on_sigterm(self) -> None:
+        """Deliver a SIGTERM held back while jobs were stopped: its own handler, or its default, ends the process."""
+        if self.terminated:
+            signal.raise_signal(signal.SIGTERM)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.terminated = True
+        self.count = max(self.count, 2)
+        print("\nTerminated: stopping running jobs (resume finishes them).", file=sys.stderr, flush=True)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.count += 1
