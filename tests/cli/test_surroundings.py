@@ -18,12 +18,14 @@ from ..sweep_helpers import count, start_sweep, statuses, wait_for
 # Each success is logged once, so a test can tell a job that ran twice; "hang" jobs wait
 # until the marker file "release" exists.
 APP = """
-    import os, time
+    import os, signal, time
     import hydra
 
     @hydra.main(version_base="1.3", config_path="conf", config_name="config")
     def main(cfg):
         print(f"job {cfg.x} writes a line")
+        if cfg.x == cfg.term:
+            os.kill(os.getpid(), signal.SIGTERM)
         deadline = time.time() + cfg.sleep
         while time.time() < deadline or (cfg.hang and not os.path.exists("release")):
             time.sleep(0.05)
@@ -31,7 +33,7 @@ APP = """
             f.write(f"{cfg.x}\\n")
         return cfg.x
 """
-CONFIG = "x: 0\nsleep: 0.0\nhang: false\n"
+CONFIG = "x: 0\nsleep: 0.0\nhang: false\nterm: -1\n"
 
 
 @pytest.fixture
@@ -133,6 +135,15 @@ def test_resume_help_lists_the_launcher_flags(app: Project) -> None:
     for flag in ("-j, --jobs", "--timeout", "--retries", "--fail-fast", "--launcher", "--ray-address"):
         assert flag in r.out
     assert "--mlflow" not in r.out  # tracking is the sweep's own
+
+
+def test_a_worker_ended_by_sigterm_leaves_its_job_interrupted_not_retried(app: Project) -> None:
+    # As when Slurm sends SIGTERM to every process of a job: the job was stopped, not broken.
+    r = app.cli("multirun", "app.py", "x=range(0,3)", "term=1", "-j", "2", "--retries", "2")
+    assert r.code == 1
+    assert statuses(app) == {0: Status.SUCCEEDED, 1: Status.INTERRUPTED, 2: Status.SUCCEEDED}
+    assert "retrying" not in r.out + r.err
+    assert _successes(app) == [0, 2]
 
 
 def test_format_nums() -> None:

@@ -9,7 +9,9 @@ instead of starting afresh, and answers the jobs that already succeeded from it
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 from typing import Optional, Sequence
 
 from hydra.core.utils import JobStatus
@@ -20,15 +22,37 @@ from hydra_runner.jobs.result import JobResult
 from hydra_runner.journal.index import resolve_sweep_dir
 from hydra_runner.journal.sqlite import SweepJournal
 
-__all__ = ["RESUME_REQUESTED", "already_succeeded", "is_requested", "resume_command", "resume_sweep"]
+__all__ = ["CWD_FROM_SWEEP", "RESUME_REQUESTED", "already_succeeded", "command_cwd", "is_requested", "resume_command",
+           "resume_sweep"]
 
 #: The journal's meta key saying that the next sweep to open it continues it.
 RESUME_REQUESTED = "resume_requested"
+#: The meta key holding the directory the sweep's command ran in, relative to the sweep dir
+#: (when the sweep dir is inside it): a copied or moved project resumes in its own place.
+CWD_FROM_SWEEP = "cwd_from_sweep"
+
+
+def command_cwd(journal: SweepJournal) -> Path:
+    """Where the sweep's command runs again: where it ran, as seen from where the sweep is now."""
+    relative = journal.meta.get(CWD_FROM_SWEEP)
+    if relative is not None:
+        moved = Path(os.path.normpath(journal.sweep_dir.absolute() / relative))
+        if moved.is_dir():
+            return moved
+    return Path(journal.meta["cwd"])
 
 
 def resume_command(journal: SweepJournal, extra: Sequence[str] = ()) -> list[str]:
-    """The sweep's command again, with its sweep dir pinned (and ``extra`` arguments, e.g. ``-j 4``)."""
+    """The sweep's command again, with its sweep dir pinned (and ``extra`` arguments, e.g. ``-j 4``).
+
+    An interpreter inside the project (its ``.venv``) is the moved project's own, when that exists.
+    """
     command = [arg for arg in journal.meta["command"] if not arg.startswith("hydra.sweep.dir=")]
+    was, now = Path(journal.meta["cwd"]), command_cwd(journal)
+    if command and now != was and Path(command[0]).is_relative_to(was):
+        moved = now / Path(command[0]).relative_to(was)
+        if moved.exists():
+            command[0] = str(moved)
     if extra and command[1:3] != ["-m", "hydra_runner"]:
         raise UsageError(f"{' '.join(extra)} apply to sweeps started by the hydra-runner command; "
                          f"this one was started by {' '.join(command[:2])}",
@@ -48,7 +72,7 @@ def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> 
         if journal.is_running_elsewhere():
             raise UsageError(f"the sweep in {path} is still running in another process", fix="wait for it to end")
         command = resume_command(journal, extra)
-        cwd = journal.meta["cwd"]
+        cwd = command_cwd(journal)
         journal.mark_interrupted()
         journal.set_meta(RESUME_REQUESTED, True)
     try:

@@ -270,7 +270,10 @@ class WorkerPool:
             raise PoolError(f"a worker exited with code {code} while starting")
         self._replace(worker)
         if job is not None:
-            finished.append(self._ended(job, Status.CRASHED, None, _describe_exit(code)))
+            # SIGTERM asks a process to stop (Slurm sends it to every process of a job it
+            # preempts): the job was interrupted, not broken; resume runs it, retries do not.
+            status = Status.INTERRUPTED if code == -signal.SIGTERM else Status.CRASHED
+            finished.append(self._ended(job, status, None, _describe_exit(code)))
 
     def _time_to_next_deadline(self) -> float:
         if self.timeout is None:
