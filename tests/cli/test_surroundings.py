@@ -102,6 +102,28 @@ def test_sigterm_records_running_jobs_as_interrupted_and_resume_finishes_them(ap
     assert _successes(app) == list(range(5))  # each job ran to success exactly once
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_signal_to_resume_reaches_the_sweep_it_runs(app: Project, signum: int) -> None:
+    proc = start_sweep(app, "app.py", "x=range(0,4)", "hang=true", "-j", "2")
+    wait_for(lambda: count(app, Status.RUNNING) == 2)
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.communicate(timeout=60)
+    resuming = _cli(app, "resume", stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    wait_for(lambda: count(app, Status.RUNNING) == 2)
+    os.kill(resuming.pid, signum)  # the resume process alone
+    if signum == signal.SIGINT:
+        (app.root / "release").touch()  # the first Ctrl-C lets the running jobs finish
+    _, err = resuming.communicate(timeout=60)
+    assert resuming.returncode == (128 + signal.SIGTERM if signum == signal.SIGTERM else 130), err
+    seen = statuses(app)
+    expected = ["interrupted"] * 2 if signum == signal.SIGTERM else ["succeeded"] * 2
+    assert sorted(s.value for s in seen.values()) == sorted(expected + ["pending"] * 2)
+    assert "Finish them with: hydra-runner resume" in err
+    (app.root / "release").touch()
+    assert app.cli("resume").code == 0
+    assert _successes(app) == list(range(4))
+
+
 def test_first_ctrl_c_names_the_jobs_not_started(app: Project) -> None:
     proc = start_sweep(app, "app.py", "x=range(0,6)", "sleep=2", "-j", "2")
     wait_for(lambda: count(app, Status.RUNNING) == 2)

@@ -10,9 +10,12 @@ instead of starting afresh, and answers the jobs that already succeeded from it
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
+import threading
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobStatus
 
@@ -76,11 +79,43 @@ def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> 
         journal.mark_interrupted()
         journal.set_meta(RESUME_REQUESTED, True)
     try:
-        return subprocess.call(command, cwd=cwd)
+        return _run_passing_sigterm(command, cwd)
     finally:
         # A command that failed before it opened the journal leaves no request behind.
         with SweepJournal.open(path) as journal:
             journal.set_meta(RESUME_REQUESTED, False)
+
+
+def _run_passing_sigterm(command: list[str], cwd: Path) -> int:
+    """Run the sweep's command to its end; SIGTERM and Ctrl-C for this process go on to the sweep.
+
+    The sweep then stops as it stops for them (the first Ctrl-C lets running jobs finish,
+    SIGTERM records them as interrupted) instead of being killed with this process. A
+    terminal sends Ctrl-C to both processes already: then it is not passed on a second time.
+    """
+    proc = subprocess.Popen(command, cwd=cwd)
+    if threading.current_thread() is not threading.main_thread():
+        return proc.wait()
+    terminal_reaches_it = _in_terminal_foreground()
+
+    def pass_on(signum: int, frame: Any) -> None:
+        if signum != signal.SIGINT or not terminal_reaches_it:
+            proc.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, pass_on) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return proc.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _in_terminal_foreground() -> bool:
+    """Whether this process's group is a terminal's foreground group (which Ctrl-C reaches whole)."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, AttributeError, ValueError):
+        return False
 
 
 def is_requested(journal: SweepJournal) -> bool:
