@@ -97,7 +97,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if os.environ.get(COMPLETE_VAR):
         sys.exit(complete_from_environment(cli, os.environ[COMPLETE_VAR]))
     plan = ExitPlan()
-    surroundings = Surroundings()
+    surroundings = Surroundings(plan)
     if argv is None:  # the process is this command's alone
         plan.install()
         surroundings.install()

@@ -13,7 +13,9 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Optional, TextIO
+from typing import Any, TextIO
+
+from hydra_runner.cli._exit import ExitPlan
 
 __all__ = ["DroppingStream", "EXIT_TERMINATED", "Surroundings"]
 
@@ -68,10 +70,8 @@ class DroppingStream:
 class Surroundings:
     """Installed by the command in a process that is its own: streams that survive a closed pipe, and SIGTERM."""
 
-    def __init__(self) -> None:
-        #: Whether SIGTERM arrived (the command then exits with :data:`EXIT_TERMINATED`).
-        self.terminated = False
-        self._previous: Optional[Any] = None
+    def __init__(self, plan: ExitPlan) -> None:
+        self.plan = plan
 
     def install(self) -> None:
         for name in ("stdout", "stderr"):
@@ -79,16 +79,16 @@ class Surroundings:
             if stream is not None and not isinstance(stream, DroppingStream):
                 setattr(sys, name, DroppingStream(stream))
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+            signal.signal(signal.SIGTERM, self._on_sigterm)
 
     def exit_code(self, code: int) -> int:
         """The command's exit code, as a process ended by SIGTERM reports it when that is why it ended."""
         from hydra_runner.cli._errors import EXIT_INTERRUPTED
 
-        return EXIT_TERMINATED if self.terminated and code == EXIT_INTERRUPTED else code
+        return EXIT_TERMINATED if self.plan.terminated and code == EXIT_INTERRUPTED else code
 
     def _on_sigterm(self, signum: int, frame: Any) -> None:
         # A sweep's slot loop counts it as a second Ctrl-C while it runs; anywhere else the
         # run stops as Ctrl-C stops it (a job running in this process is recorded as interrupted).
-        self.terminated = True
+        self.plan.terminated = True
         raise KeyboardInterrupt

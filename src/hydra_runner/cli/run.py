@@ -97,7 +97,12 @@ def _execute(
         return 0
     try:
         result = app.run(args, multirun=multirun, run=run)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        from hydra_runner.launchers._schedule import SweepTerminated
+
+        plan = click.get_current_context().find_object(ExitPlan)
+        if plan is not None and isinstance(interrupt, SweepTerminated):
+            plan.terminated = True
         if run.sweep_dir is not None:
             from hydra_runner.cli._unfinished import report_unfinished
 

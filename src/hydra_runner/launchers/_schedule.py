@@ -29,7 +29,7 @@ from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
 if TYPE_CHECKING:
     from hydra_runner.launchers._base import RunnerLauncher
 
-__all__ = ["JobFeed", "JobList", "launch_scheduled", "not_started", "run_schedule"]
+__all__ = ["JobFeed", "JobList", "SweepTerminated", "launch_scheduled", "not_started", "run_schedule"]
 
 
 class JobFeed(ABC):
@@ -146,6 +146,10 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
     return results
 
 
+class SweepTerminated(KeyboardInterrupt):
+    """The sweep stopped because the process got SIGTERM (its running jobs are recorded as interrupted)."""
+
+
 class _InterruptCounter:
     """Counts Ctrl-C presses while a schedule runs, instead of raising at an arbitrary point.
 
@@ -160,24 +164,34 @@ class _InterruptCounter:
         self.terminated = False
         self._previous: Any = None
         self._previous_term: Any = None
+        self._took_term = False
 
     def __enter__(self) -> _InterruptCounter:
         if self.enabled and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._on_signal)
             if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
                 self._previous_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+                self._took_term = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
-        if self._previous_term is not None:
-            signal.signal(signal.SIGTERM, self._previous_term)
+        if self._took_term:
+            # None: a handler installed from C, which Python cannot put back; SIGTERM then ends the process.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if self._previous_term is None else self._previous_term)
 
     def pass_on_sigterm(self) -> None:
-        """Deliver a SIGTERM held back while jobs were stopped: its own handler, or its default, ends the process."""
-        if self.terminated:
+        """After a SIGTERM, once the running jobs are stopped: end as SIGTERM ends this process.
+
+        By default that ends it at once; where the process handles SIGTERM itself (the CLI,
+        Ray's driver), the schedule raises :class:`SweepTerminated` for it to handle.
+        """
+        if not self.terminated:
+            return
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             signal.raise_signal(signal.SIGTERM)
+        raise SweepTerminated
 
     def _on_sigterm(self, signum: int, frame: Any) -> None:
         self.terminated = True
