@@ -47,18 +47,18 @@ def _successes(project: Project) -> list[int]:
 
 
 def _cli(project: Project, *args: str, **kwargs: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": ""}
     return subprocess.Popen([sys.executable, "-m", "hydra_runner", *args], cwd=project.root, text=True,
-                            env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": ""}, **kwargs)  # type: ignore[call-overload]
+                            env=env, **kwargs)  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("closed", ["stdout", "stderr", "both"])
 def test_a_reader_that_goes_away_does_not_stop_the_sweep(app: Project, closed: str) -> None:
     # As `multirun ... | head -2`: the reader takes two lines and closes its end of the pipe.
-    pipe = {"stdout": subprocess.PIPE, "stderr": subprocess.DEVNULL} if closed == "stdout" else (
-        {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE} if closed == "stderr"
-        else {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT})
-    if closed == "stdout":
-        pipe["stderr"] = subprocess.PIPE  # the tracebacks of a broken pipe would land here
+    # With only stdout closed, stderr is kept: the tracebacks of a broken pipe would land there.
+    pipe = {"stdout": {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE},
+            "stderr": {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE},
+            "both": {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}}[closed]
     proc = _cli(app, "multirun", "app.py", "x=range(0,6)", "sleep=0.3", "-j", "2", **pipe)
     reader = proc.stdout if closed != "stderr" else proc.stderr
     assert reader is not None

@@ -17,7 +17,8 @@ from typing import Mapping, Optional, Sequence, Union
 from hydra_runner.errors import UsageError
 from hydra_runner.options.launchers import parse_gpus, parse_n_jobs
 
-__all__ = ["Slot", "available_memory", "describe_machine", "detect_gpus", "machine_slots", "parse_gpus", "plan_slots", "worker_bound"]
+__all__ = ["Slot", "available_memory", "describe_machine", "detect_gpus", "machine_slots", "parse_gpus", "plan_slots",
+           "worker_bound"]
 
 #: Workers per core that ``-j`` may ask for: more than the cores, for jobs that mostly wait
 #: (I/O, a remote service), yet never thousands of processes on a laptop.
