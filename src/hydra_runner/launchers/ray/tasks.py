@@ -176,6 +176,11 @@ class RayLauncher(RunnerLauncher):
         self._refuse_unless_waiting()
         return max(1, int(self._ray().cluster_resources().get("CPU", 1)))
 
+    def reserve(self, n_jobs: int) -> None:
+        # Ray starts before the schedule takes over Ctrl-C and SIGTERM: Ray's own handlers,
+        # installed as it starts, would otherwise replace the schedule's.
+        self._ray()
+
     def can_submit(self) -> bool:
         return self.max_running is None or len(self._running) < self.max_running
 
