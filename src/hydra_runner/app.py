@@ -192,13 +192,15 @@ class App:
 
 
 def _recording_run(task_function: TaskFunction, run: RunContext) -> TaskFunction:
-    """``task_function``, first recording in the run's output dir the code it runs (before it can fail)."""
+    """``task_function``, first recording beside Hydra's record of the run the code it runs (before it can fail)."""
     cwd = os.getcwd()
 
     @functools.wraps(task_function)
     def task(cfg: Any) -> Any:
-        record_run(str(HydraConfig.get().runtime.output_dir), run.head_start.code_state(cwd),
-                        run.recorded_command())
+        hydra = HydraConfig.get()
+        if hydra.output_subdir is not None:  # none: Hydra writes no record of the run, nor does this
+            record_run(os.path.join(hydra.runtime.output_dir, hydra.output_subdir), run.head_start.code_state(cwd),
+                       run.recorded_command())
         return task_function(cfg)
 
     return task

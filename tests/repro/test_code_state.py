@@ -48,7 +48,7 @@ def test_a_single_run_records_its_code_in_its_output_dir_even_when_it_fails(repo
     facts = json.loads((repo.root / "ok" / ".hydra" / "run.json").read_text())
     assert facts["git_commit"] == git(repo.root, "rev-parse", "HEAD") and facts["git_dirty"] is True
     assert facts["command"][-3:] == ["run", "train", "hydra.run.dir=ok"] and facts["cwd"] == str(repo.root)
-    assert '"version": 2' in (repo.root / "ok" / "code.patch").read_text()
+    assert '"version": 2' in (repo.root / "ok" / ".hydra" / "code.patch").read_text()
     assert repo.cli("run", "train", "model.depth=x", "hydra.run.dir=bad").code == 1
     assert json.loads((repo.root / "bad" / ".hydra" / "run.json").read_text())["git_dirty"] is True
 
@@ -73,4 +73,10 @@ def test_outside_git_a_run_records_no_commit_and_no_patch(project: Project) -> N
     project.write(APP)
     assert project.cli("run", "train", "hydra.run.dir=out").code == 0
     assert json.loads((project.root / "out" / ".hydra" / "run.json").read_text())["git_commit"] is None
-    assert not (project.root / "out" / "code.patch").exists()
+    assert not (project.root / "out" / ".hydra" / "code.patch").exists()
+
+
+def test_a_run_that_asks_hydra_for_no_record_gets_none_from_hydra_runner_either(repo: Project) -> None:
+    (repo.root / "train.py").write_text((repo.root / "train.py").read_text() + "# edited\n")
+    assert repo.cli("run", "train", "hydra.output_subdir=null", "hydra.run.dir=.").code == 0
+    assert not (repo.root / ".hydra").exists() and not (repo.root / "code.patch").exists()

@@ -99,24 +99,23 @@ def describe_sweep(*, sweeper: str, launcher: str, command: Sequence[str],
     }
 
 
-def record_run(output_dir: str, code: CodeState, command: Sequence[str]) -> None:
-    """Record in a single run's output dir how it ran: ``.hydra/run.json`` (the command that
-    started it, the commit, a dirty tree) and ``code.patch``."""
+def record_run(record_dir: str, code: CodeState, command: Sequence[str]) -> None:
+    """Record how a single run ran beside Hydra's record of it (``record_dir``: its ``.hydra`` dir):
+    ``run.json`` (the command that started it, the commit, a dirty tree) and ``code.patch``."""
     import json
 
-    hydra_dir = os.path.join(output_dir, ".hydra")
-    os.makedirs(hydra_dir, exist_ok=True)
-    with open(os.path.join(hydra_dir, RUN_RECORD), "w", encoding="utf-8") as file:
+    os.makedirs(record_dir, exist_ok=True)
+    with open(os.path.join(record_dir, RUN_RECORD), "w", encoding="utf-8") as file:
         json.dump({"command": list(command), "cwd": code.cwd, **code.facts()}, file)
-    code.write_patch(output_dir)
+    code.write_patch(record_dir)
 
 
-def read_run_record(output_dir: str) -> Optional[dict[str, Any]]:
-    """What :func:`record_run` wrote in ``output_dir``; None if nothing (or nothing readable)."""
+def read_run_record(record_dir: str) -> Optional[dict[str, Any]]:
+    """What :func:`record_run` wrote in ``record_dir``; None if nothing (or nothing readable)."""
     import json
 
     try:
-        with open(os.path.join(output_dir, ".hydra", RUN_RECORD), encoding="utf-8") as file:
+        with open(os.path.join(record_dir, RUN_RECORD), encoding="utf-8") as file:
             facts = json.load(file)
     except (OSError, ValueError):
         return None

@@ -3,7 +3,8 @@
 A job is named by its output dir (``outputs/DATE/TIME``, ``multirun/DATE/TIME/N``) or as
 ``SWEEP_DIR#N``; a sweep by its dir. A job's record is its ``.hydra`` dir (composed config,
 overrides), its sweep's journal entry when it ran in one (status, returned value) and the
-code it ran: the sweep's commit and ``code.patch``, or a single run's ``.hydra/run.json``.
+code it ran: the sweep's commit and ``code.patch``, or a single run's ``.hydra/run.json`` and
+``.hydra/code.patch``.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class RecordedJob:
 
     @property
     def patch_path(self) -> Path:
-        """Where its ``code.patch`` is (or would be): in its sweep dir, or a single run's output dir."""
-        return (self.sweep_dir or self.directory) / PATCH_FILE
+        """Where its ``code.patch`` is (or would be): in its sweep dir, or a single run's ``.hydra`` dir."""
+        return self.sweep_dir / PATCH_FILE if self.sweep_dir else self.directory / ".hydra" / PATCH_FILE
 
     def config(self) -> dict[str, Any]:
         """The composed config (``.hydra/config.yaml``), flattened to dotted keys."""
@@ -179,4 +180,4 @@ def _job_dir(path: Path) -> RecordedJob:
             return sweep.job(int(path.name))
     overrides = OmegaConf.load(path / ".hydra" / "overrides.yaml")
     return RecordedJob(name=str(path), directory=path, overrides=[str(o) for o in overrides],
-                       code=CodeRecord.read(read_run_record(str(path)), path))
+                       code=CodeRecord.read(read_run_record(str(path / ".hydra")), path / ".hydra"))

@@ -60,7 +60,7 @@ def _recorded(job: RecordedJob) -> tuple[str, list[str], Path]:
         with SweepJournal.open(job.sweep_dir) as journal:
             meta = journal.meta
     else:
-        meta = read_run_record(str(job.directory)) or {}
+        meta = read_run_record(str(job.directory / ".hydra")) or {}
     command = [str(arg) for arg in meta.get("command") or []]
     if len(command) < 4 or command[1:3] != ["-m", "hydra_runner"] or command[3] not in ("run", "multirun"):
         raise UsageError(f"{job.name} records no hydra-runner run or multirun command to run it again",
