@@ -14,7 +14,13 @@ from hydra.errors import HydraException
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.jobs.result import JobResult
 from hydra_runner.journal import Status, SweepJournal
-from hydra_runner.sweepers._product import FIRST_CHUNK, LAST_CHUNK, Grid, GridFeed, jobs_on_command_line
+from hydra_runner.sweepers._product import (
+    FIRST_CHUNK,
+    LAST_CHUNK,
+    Grid,
+    GridFeed,
+    jobs_on_command_line,
+)
 
 GRIDS = [
     [],

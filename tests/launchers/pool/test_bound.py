@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from hydra_runner.launchers.pool._slots import WORKER_MEMORY, WORKERS_PER_CORE, plan_slots, worker_bound
+from hydra_runner.launchers.pool._slots import (
+    WORKER_MEMORY,
+    WORKERS_PER_CORE,
+    plan_slots,
+    worker_bound,
+)
 
 from ...conftest import Project
 
