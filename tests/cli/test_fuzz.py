@@ -111,6 +111,7 @@ FLAGS = [
     ["-j", "0"], ["-j", "-3"], ["-j", "abc"], ["-j", ""], ["--jobs", "1.5"], ["--timeout", "-5"], ["--timeout", "nan"],
     ["--timeout", "inf"], ["--timeout", "abc"], ["--timeout", "0"], ["--retries", "-1"], ["--retries", "x"],
     ["--launcher", "nope"], ["--ray-address", "bad address"], ["--ray-address", "localhost"], ["--gpus", "x"],
+    ["--launcher", "ray", "--ray-address", "127.0.0.1:1"], ["--launcher", "ray", "--ray-address", "ray://no-such-host.invalid:10001"],
     ["--gpus", "0,0"], ["--gpus", "0,,1"], ["--config-path", "/nonexistent/conf"], ["--config-name", "nope"],
     ["--no-wait"], ["--launcher", "ray", "--no-wait"], ["--cfg", "bogus"], ["--info", "bogus"], ["--resolve"],
     ["--package", "x"], ["--bogus"], ["--dryrun"], ["-z"], ["--timeot", "5"], ["--jobs"], ["--timeout"],
