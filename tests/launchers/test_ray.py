@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -118,11 +119,21 @@ def test_flags_that_do_not_fit_ray_are_refused(app: Project, flags: list[str], m
 
 
 def test_no_wait_refuses_a_sweeper_that_needs_the_jobs_values(app: Project) -> None:
-    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,9)",
-                "hydra/sweeper=random", "hydra.sweeper.max_iter=3", "--launcher", "ray",
-                "--ray-address", "http://127.0.0.1:1", "--no-wait")
+    with socket.create_server(("127.0.0.1", 0)) as listening:  # an address that answers; no Ray is needed
+        r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,9)",
+                    "hydra/sweeper=random", "hydra.sweeper.max_iter=3", "--launcher", "ray",
+                    "--ray-address", f"http://127.0.0.1:{listening.getsockname()[1]}", "--no-wait")
     assert r.code == 2 and "--no-wait returns before any job has a value" in r.err, r.err
     assert "Traceback" not in r.err and statuses(app) == {}  # no trial was asked for
+
+
+def test_an_address_that_does_not_answer_is_refused_before_the_sweep_writes_anything(app: Project) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,3)",
+                "--launcher", "ray", "--ray-address", f"127.0.0.1:{port}")
+    assert r.code == 2 and f"cannot reach Ray at 127.0.0.1:{port}" in r.err and "fix:" in r.err, r.err
+    assert not (app.root / "multirun").exists()
 
 
 def test_task_options_read_the_task_env_node() -> None:
