@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 from hydra_runner._compat import HYDRA_1_4  # noqa: F401  (cases whose plain Hydra outcome is version-specific)
 from hydra_runner.jobs.runner import CONSOLE_LOG
 from hydra_runner.journal import JOURNAL_FILE
-from hydra_runner.journal.meta import RUN_RECORD, PATCH_FILE
+from hydra_runner.journal.meta import PATCH_FILE, RUN_RECORD
 
 TIMEOUT = 120
 SELF_CHECK = os.environ.get("DIFF_SELF_CHECK", "") not in ("", "0", "false", "no")

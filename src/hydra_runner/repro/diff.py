@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from hydra_runner.errors import UsageError
-from hydra_runner.repro.records import CodeRecord, RecordedJob, RecordedSweep, flatten, locate
+from hydra_runner.repro.records import (
+    CodeRecord,
+    RecordedJob,
+    RecordedSweep,
+    flatten,
+    locate,
+)
 
 __all__ = ["ABSENT", "Change", "CodeDiff", "JobDiff", "SweepDiff", "compare", "compare_code", "compare_jobs"]
 
