@@ -1,0 +1,148 @@
+"""Jobs into Slurm job arrays through submitit, and what runs them on the nodes.
+
+A sweep's jobs that ask for the same resources go into one array (``--array=0-K%N``: ``-j N``
+is its throttle). Each array task runs :func:`run_on_node` under submitit's own runner
+(``python -m submitit.core._submit``, which also handles Slurm's timeout and preemption
+signals): the same :class:`~hydra_runner.jobs.runner.JobRunner` as a pool worker, set up
+from the sweep's setup file, writing the job's outcome as a JSON file the sweep (or a later
+``hydra-runner status``) reads. Everything lives in the sweep dir, which the login node and
+the compute nodes share: ``.slurm/`` holds the setup, submitit's pickles and logs, and
+``outcome/<num>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sys
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+from hydra_runner.errors import UsageError
+from hydra_runner.jobs.model import JobSpec
+from hydra_runner.launchers.slurm.resources import describe, impossible, partitions, sbatch_parameters
+
+if TYPE_CHECKING:
+    from hydra_runner.launchers.slurm import SlurmLauncher
+
+__all__ = ["SLURM_DIR", "SLURM_PREFIX", "Submitted", "outcome_path", "run_on_node", "submit_arrays"]
+
+SLURM_DIR = ".slurm"
+#: How the journal's ``worker`` column names a job submitted to Slurm: ``slurm:<array id>_<index>``.
+SLURM_PREFIX = "slurm:"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A job handed to Slurm."""
+
+    num: int
+    overrides: list[str]
+    slurm_id: str
+    directory: Optional[str]
+    request: str
+
+
+def slurm_dir(sweep_dir: Path) -> Path:
+    return Path(sweep_dir) / SLURM_DIR
+
+
+def outcome_path(sweep_dir: Path, num: int) -> Path:
+    """Where job ``num`` writes how it ended."""
+    return slurm_dir(sweep_dir) / "outcome" / f"{num}.json"
+
+
+def log_paths(sweep_dir: Path, slurm_id: str) -> list[Path]:
+    """submitit's stdout and stderr files of one array task (``<array>_<index>_0_log.out``)."""
+    folder = slurm_dir(sweep_dir)
+    return [folder / f"{slurm_id}_0_log.out", folder / f"{slurm_id}_0_log.err"]
+
+
+def _submitit() -> Any:
+    try:
+        import submitit
+    except ImportError:
+        raise UsageError("--launcher slurm submits through submitit, which is not installed",
+                         fix="pip install 'hydra-runner[slurm]' (or: pip install submitit)") from None
+    return submitit
+
+
+def _write_setup(launcher: SlurmLauncher, folder: Path) -> Path:
+    """The sweep's setup (task, configs, loader), written once for all its jobs to read on the nodes."""
+    from hydra_runner.jobs.runner import worker_setup
+    from hydra_runner.tasks.ref import dumps_by_value
+
+    boot, setup = worker_setup(launcher.config, launcher.task_function, launcher.loader)
+    # Slurm gives each job the submitting shell's environment already (sbatch --export=ALL).
+    boot = replace(boot, environ={})
+    path = folder / f"setup-{uuid.uuid4().hex[:8]}.pkl"
+    path.write_bytes(dumps_by_value((boot, setup), script_in_workers=boot.main_file is not None))
+    return path
+
+
+def submit_arrays(launcher: SlurmLauncher, jobs: Sequence[JobSpec], sweep_dir: Path,
+                  setup_file: Optional[Path]) -> tuple[list[Submitted], Path]:
+    """Submit ``jobs`` as one array per distinct resource request; nothing is submitted if any is impossible.
+
+    Returns what was submitted and the setup file (written on first use, then reused).
+    """
+    assert launcher.config is not None
+    submitit = _submitit()
+    folder = slurm_dir(sweep_dir)
+    (folder / "outcome").mkdir(parents=True, exist_ok=True)
+    task_name = str(launcher.config.hydra.job.name)
+    groups: dict[str, list[tuple[JobSpec, dict[str, Any], Optional[str]]]] = {}
+    for job in jobs:
+        composed = launcher.compose(job)
+        params = sbatch_parameters(composed.task_config(), task_name, launcher.task_env_key)
+        groups.setdefault(json.dumps(params, sort_keys=True, default=str), []).append(
+            (job, params, composed.output_dir))
+    known = partitions()
+    for members in groups.values():
+        refusal = impossible(members[0][1], known) if known else None
+        if refusal is not None:
+            raise UsageError(f"job #{members[0][0].num}: {refusal[0]}; nothing was submitted", fix=refusal[1])
+    if setup_file is None:
+        setup_file = _write_setup(launcher, folder)
+    submitted: list[Submitted] = []
+    for members in groups.values():
+        params = members[0][1]
+        executor = submitit.SlurmExecutor(folder=str(folder), max_num_timeout=launcher.retries,
+                                          python=launcher.python)
+        setup_lines = [*launcher.setup_lines, *params.pop("setup", [])]
+        executor.update_parameters(job_name=task_name, array_parallelism=launcher.array_parallelism or len(members),
+                                   signal_delay_s=30, **({"setup": setup_lines} if setup_lines else {}), **params)
+        for (num, _), _, _ in members:
+            outcome_path(sweep_dir, num).unlink(missing_ok=True)  # a retry's outcome, not the last attempt's
+        with executor.batch():  # one array (a single job is submitted as a plain job)
+            slurm_jobs = [executor.submit(run_on_node, str(setup_file), num, list(overrides),
+                                          str(outcome_path(sweep_dir, num))) for (num, overrides), _, _ in members]
+        request = describe(params)
+        for ((num, overrides), _, directory), slurm_job in zip(members, slurm_jobs):
+            submitted.append(Submitted(num, list(overrides), str(slurm_job.job_id), directory, request))
+    return submitted, setup_file
+
+
+# -- on the node ------------------------------------------------------------------------------------------
+
+
+def run_on_node(setup_file: str, num: int, overrides: list[str], outcome_file: str) -> dict[str, Any]:
+    """Run job ``num`` in this Slurm job and write its outcome to ``outcome_file`` (also its return value)."""
+    from hydra_runner.jobs.outcome import outcome_report
+    from hydra_runner.jobs.runner import JobRunner, apply_bootstrap
+
+    boot, setup = pickle.loads(Path(setup_file).read_bytes())
+    apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)
+    runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
+    started = time.time()
+    report = outcome_report(runner.run(num, overrides))
+    report.update(node=os.environ.get("SLURMD_NODENAME"), started=started, ended=time.time())
+    # Written whole or not at all: the sweep may read it the moment it appears.
+    partial = Path(f"{outcome_file}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(report))
+    partial.replace(outcome_file)
+    return report
