@@ -29,7 +29,8 @@ from hydra_runner.launchers.slurm.resources import describe, impossible, partiti
 if TYPE_CHECKING:
     from hydra_runner.launchers.slurm import SlurmLauncher
 
-__all__ = ["SLURM_DIR", "SLURM_PREFIX", "Submitted", "outcome_path", "run_on_node", "submit_arrays"]
+__all__ = ["SLURM_DIR", "SLURM_PREFIX", "Submitted", "array_parameters", "outcome_path", "run_on_node", "sbatch_script",
+           "submit_arrays"]
 
 SLURM_DIR = ".slurm"
 #: How the journal's ``worker`` column names a job submitted to Slurm: ``slurm:<array id>_<index>``.
@@ -113,9 +114,9 @@ def submit_arrays(launcher: SlurmLauncher, jobs: Sequence[JobSpec], sweep_dir: P
         params = members[0][1]
         executor = submitit.SlurmExecutor(folder=str(folder), max_num_timeout=launcher.retries,
                                           python=launcher.python)
-        setup_lines = [*launcher.setup_lines, *params.pop("setup", [])]
-        executor.update_parameters(job_name=task_name, array_parallelism=launcher.array_parallelism or len(members),
-                                   signal_delay_s=30, **({"setup": setup_lines} if setup_lines else {}), **params)
+        executor.update_parameters(**array_parameters(params, job_name=task_name, setup=launcher.setup_lines,
+                                                      array_parallelism=launcher.array_parallelism,
+                                                      count=len(members)))
         for (num, _), _, _ in members:
             outcome_path(sweep_dir, num).unlink(missing_ok=True)  # a retry's outcome, not the last attempt's
         with executor.batch():  # one array (a single job is submitted as a plain job)
@@ -125,6 +126,27 @@ def submit_arrays(launcher: SlurmLauncher, jobs: Sequence[JobSpec], sweep_dir: P
         for ((num, overrides), _, directory), slurm_job in zip(members, slurm_jobs):
             submitted.append(Submitted(num, list(overrides), str(slurm_job.job_id), directory, request))
     return submitted, setup_file
+
+
+def array_parameters(params: dict[str, Any], *, job_name: str, setup: Sequence[str],
+                     array_parallelism: Optional[int], count: int) -> dict[str, Any]:
+    """submitit's parameters for an array of ``count`` jobs that ask for ``params`` (:func:`sbatch_parameters`)."""
+    params = dict(params)
+    lines = [*setup, *params.pop("setup", [])]
+    # No time limit unless the job asks (submitit's default is 5 minutes: the partition's is
+    # what a user expects), no wckey (clusters that enforce them refuse submitit's), and time
+    # for a checkpoint between Slurm's warning signal and the kill.
+    return {"job_name": job_name, "array_parallelism": array_parallelism or count, "signal_delay_s": 30,
+            "time": None, "wckey": None, **({"setup": lines} if lines else {}), **params}
+
+
+def sbatch_script(parameters: dict[str, Any], *, folder: str, python: str, count: int) -> str:
+    """The sbatch script submitit writes for an array of ``count`` jobs with ``parameters`` (for --dry-run, tests)."""
+    from submitit.slurm.slurm import _make_sbatch_string
+
+    command = f"{python} -u -m submitit.core._submit {folder}"
+    return str(_make_sbatch_string(command=command, folder=folder, map_count=count if count > 1 else None,
+                                   **parameters))
 
 
 # -- on the node ------------------------------------------------------------------------------------------
@@ -141,6 +163,8 @@ def run_on_node(setup_file: str, num: int, overrides: list[str], outcome_file: s
     started = time.time()
     report = outcome_report(runner.run(num, overrides))
     report.update(node=os.environ.get("SLURMD_NODENAME"), started=started, ended=time.time())
+    if int(os.environ.get("SLURM_PROCID", "0")) != 0:
+        return report  # a job of several tasks: its first task speaks for it
     # Written whole or not at all: the sweep may read it the moment it appears.
     partial = Path(f"{outcome_file}.{os.getpid()}.tmp")
     partial.write_text(json.dumps(report))
