@@ -43,6 +43,8 @@ class _Running:
     started: Optional[float] = None
     seen: bool = False
     cancelled: Optional[Status] = None
+    #: Whether the journal has it as started (it is pending there while Slurm queues it).
+    recorded: bool = False
 
 
 class SlurmLauncher(RunnerLauncher):
@@ -145,9 +147,25 @@ class SlurmLauncher(RunnerLauncher):
                 return ended
             time.sleep(min(0.2, remaining))
 
+    def withdraw_queued(self) -> list[int]:
+        from hydra_runner.launchers.slurm.states import read_outcome
+
+        queued = [num for num, _ in self._queued]
+        self._queued.clear()
+        waiting = [running for running in self._running.values()
+                   if not running.recorded and read_outcome(self.sweep_dir(), running.job.num) is None]
+        self._cancel([running.job.slurm_id for running in waiting])
+        for running in waiting:
+            del self._running[running.job.num]
+        if waiting:
+            self.job_log.info(f"Cancelled {len(waiting)} Slurm job{'' if len(waiting) == 1 else 's'} that had "
+                              "not started: pending (hydra-runner resume runs them)")
+        return queued + [running.job.num for running in waiting]
+
     def kill_running(self) -> list[Ended]:
         for running in self._running.values():
             running.cancelled = Status.INTERRUPTED
+            self._start(running)
         self._cancel([running.job.slurm_id for running in self._running.values()])
         ended = [self._ended_as(running, Verdict(Status.INTERRUPTED, "interrupted")) for running in
                  self._running.values()]
@@ -163,7 +181,9 @@ class SlurmLauncher(RunnerLauncher):
         submitted, self._setup_file = submit_arrays(self, jobs, self.sweep_dir(), self._setup_file)
         now = time.monotonic()
         for job in submitted:
-            self.record_start(JobSpec(job.num, job.overrides), worker=f"{SLURM_PREFIX}{job.slurm_id}", slot=job.request)
+            # Pending in the journal until Slurm runs it; it names its Slurm job from now on.
+            if self.journal is not None:
+                self.journal.job_placed(job.num, f"{SLURM_PREFIX}{job.slurm_id}", starts_now=False)
             self._running[job.num] = _Running(job, now)
         arrays = sorted({job.slurm_id.split("_")[0] for job in submitted})
         self.job_log.info(f"Submitted {len(submitted)} job{'' if len(submitted) == 1 else 's'} to Slurm "
@@ -184,8 +204,7 @@ class SlurmLauncher(RunnerLauncher):
                 running.seen = True
                 if state.state == "RUNNING" and running.started is None:
                     running.started = now
-                    if self.journal is not None:
-                        self.journal.job_placed(num, f"{SLURM_PREFIX}{slurm_id}@{state.node}")
+                    self._start(running, state.node)
             if states is None or (state is None and not running.seen and now - running.submitted < _GRACE):
                 # Slurm not asked (or silent) this round: only an outcome file can end the job.
                 verdict = judge(sweep_dir, num, slurm_id, UNKNOWN)
@@ -210,17 +229,25 @@ class SlurmLauncher(RunnerLauncher):
         if slurm_ids:
             subprocess.run(["scancel", *slurm_ids], capture_output=True, timeout=60)
 
+    def _start(self, running: _Running, node: Optional[str] = None, at: Optional[float] = None) -> None:
+        """Record that Slurm runs the job (when first seen running, or when it had ended by then)."""
+        job = running.job
+        worker = f"{SLURM_PREFIX}{job.slurm_id}" + (f"@{node}" if node else "")
+        if not running.recorded:
+            running.recorded = True
+            self.record_start(JobSpec(job.num, job.overrides), worker=worker, slot=job.request)
+        if self.journal is not None and (node or at):
+            self.journal.job_placed(job.num, worker, starts_now=False, at=at)
+
     def _ended_as(self, running: _Running, verdict: Verdict) -> Ended:
         job = running.job
+        self._start(running, verdict.node, verdict.started)
         status = verdict.status
         message = verdict.error or ""
         if running.cancelled is not None and status is Status.INTERRUPTED:
             status = running.cancelled
             if status is Status.TIMEOUT:
                 message = f"timed out after {self.timeout:g} s (Slurm job {job.slurm_id} cancelled)"
-        if verdict.node and self.journal is not None:
-            self.journal.job_placed(job.num, f"{SLURM_PREFIX}{job.slurm_id}@{verdict.node}", starts_now=False,
-                                    at=verdict.started)
         if verdict.started is not None and verdict.ended is not None:
             duration = verdict.ended - verdict.started
         else:
