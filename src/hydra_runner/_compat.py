@@ -8,11 +8,17 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from hydra import version as hydra_version
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
-from hydra._internal.config_repository import CachingConfigRepository
+from hydra._internal.config_repository import (
+    CachingConfigRepository,
+    ConfigRepository,
+    IConfigRepository,
+)
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra._internal.defaults_list import DefaultsList
 from hydra._internal.hydra import Hydra
 from hydra._internal.utils import create_config_search_path
 from hydra.core.global_hydra import GlobalHydra
@@ -21,7 +27,15 @@ from hydra.core.utils import JobRuntime, setup_globals
 from omegaconf import DictConfig, OmegaConf
 
 __all__ = [
+    "BasicSweeper",
     "CachingConfigRepository",
+    "ConfigRepository",
+    "IConfigRepository",
+    "HYDRA_VERSION",
+    "callbacks_for",
+    "DefaultsList",
+    "deprecation_warning",
+    "override_dirname",
     "ConfigLoaderImpl",
     "Hydra",
     "HydraState",
@@ -40,15 +54,178 @@ __all__ = [
     "setup_globals",
 ]
 
+def _version_tuple(text: str) -> tuple[int, int, int]:
+    import re
+
+    parts = [int(p) for p in re.findall(r"\d+", text)[:3]]
+    return (parts + [0, 0, 0])[0], (parts + [0, 0, 0])[1], (parts + [0, 0, 0])[2]
+
+
+HYDRA_VERSION: str = hydra_version.__version__
+#: Hydra 1.4 and later: override_dirname is a resolver, version_base < 1.3 is refused, ...
+HYDRA_1_4 = _version_tuple(HYDRA_VERSION) >= (1, 4, 0)
+
 UNSPECIFIED_VERSION_BASE: Any = hydra_version._UNSPECIFIED_
 """What ``@hydra.main()`` passes when no ``version_base`` is written (1.1 compatibility)."""
+
+#: ``version_base`` for tasks that declare none (plain functions): 1.3 on Hydra 1.3; on 1.4,
+#: where giving any version_base is deprecated (a warning), Hydra's own default.
+DEFAULT_VERSION_BASE: Any = UNSPECIFIED_VERSION_BASE if HYDRA_1_4 else "1.3"
+
+#: Hydra 1.3 composes the whole config to read ``hydra.mode``; Hydra 1.4 reads it from the
+#: command line and the primary config only, and refuses a mode set by another config.
+MODE_FROM_COMPOSED_CONFIG = not HYDRA_1_4
+
+#: Hydra 1.3 adds ``hydra.mode=RUN`` to a run's overrides when nothing set the mode; 1.4 does not.
+RUN_MODE_OVERRIDE = not HYDRA_1_4
 
 BASIC_LAUNCHER_TARGET = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 BASIC_SWEEPER_TARGET = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
+if HYDRA_1_4:
+
+    class ConfigLoaderBase(ConfigLoaderImpl):
+        """``ConfigLoaderImpl`` that parses (and alias-expands) overrides itself when Hydra does not.
+
+        Hydra 1.4 hands the parsed overrides only to a loader whose type is exactly ConfigLoaderImpl.
+        """
+
+        def get_mode(self, config_name: Any, overrides: list[str], parsed_overrides: Any = None) -> Any:
+            if parsed_overrides is None:
+                parsed_overrides = self.parse_overrides(config_name, overrides)
+            return super().get_mode(config_name, overrides, parsed_overrides)
+
+else:
+    ConfigLoaderBase = ConfigLoaderImpl  # type: ignore[misc]
+
+
+def settle_mode(cfg: DictConfig, mode: Any) -> None:
+    """What Hydra 1.4 does with ``hydra.mode`` once composed: set it, or refuse a config that changed it.
+
+    Hydra 1.3 takes the composed config as it is.
+    """
+    if not HYDRA_1_4:
+        return
+    from hydra.errors import ConfigCompositionException
+
+    if cfg.hydra.mode is None:
+        cfg.hydra.mode = mode
+    elif cfg.hydra.mode != mode:
+        raise ConfigCompositionException(
+            "hydra.mode changed during config composition; set it directly "
+            "in the primary config or on the command line"
+        )
+
+
+def set_controller_hydra_config(cfg: DictConfig) -> None:
+    """Hydra 1.4 makes the sweep's composed config HydraConfig's while the sweeper and callbacks run.
+
+    (Callers run inside :func:`isolated_hydra_state`, which puts the previous one back.)
+    """
+    if HYDRA_1_4:
+        HydraConfig.instance().set_config(cfg)
+
+
 def set_version_base(base: Any) -> None:
-    hydra_version.setbase(base)
+    if not HYDRA_1_4 or base is UNSPECIFIED_VERSION_BASE:
+        hydra_version.setbase(base)
+        return
+    # Hydra 1.4 warns that version_base is deprecated where @hydra.main is applied, which
+    # importing the task did already; a version below 1.3 is still refused here.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hydra_version.setbase(base)
+
+
+def override_dirname(overrides: Any, hydra_job: DictConfig) -> str:
+    """The value ``hydra.job.override_dirname`` has in a job composed with ``overrides``.
+
+    Hydra 1.3 computes it while composing (``get_overrides_dirname``). Hydra 1.4 leaves the
+    composed node as ``${hydra_override_dirname:}``, a resolver that reads the job's task
+    overrides when accessed, so the node stays as it was composed.
+    """
+    if HYDRA_1_4:
+        return str(hydra_job._get_node("override_dirname")._value())  # type: ignore[union-attr]
+    from hydra._internal.config_loader_impl import get_overrides_dirname  # type: ignore[attr-defined]
+
+    dirname_cfg = hydra_job.config.override_dirname
+    return get_overrides_dirname(  # type: ignore[no-any-return]
+        overrides=overrides,
+        kv_sep=dirname_cfg.kv_sep,
+        item_sep=dirname_cfg.item_sep,
+        exclude_keys=dirname_cfg.exclude_keys,
+    )
+
+
+def keep_remote_traceback(ret: Any, error: BaseException) -> None:
+    """Hydra 1.4: a failed JobReturn carries its exception's traceback and chain in a form that pickles.
+
+    So the task's frames survive the way back from a worker process (``return_value`` re-raises
+    with them). Hydra 1.3 has no such fields.
+    """
+    if not HYDRA_1_4:
+        return
+    from hydra.core import utils as core_utils
+
+    with contextlib.suppress(Exception):
+        ret._remote_traceback = core_utils._serialize_traceback(error.__traceback__)  # type: ignore[attr-defined]
+        ret._remote_exception_chain = core_utils._serialize_exception_chain(error)  # type: ignore[attr-defined]
+        ret._remote_exception_group = core_utils._serialize_exception_group(error)  # type: ignore[attr-defined]
+
+
+_REMOTE_FIELDS = ("_remote_traceback", "_remote_exception_chain", "_remote_exception_group")
+
+
+def remote_traceback_of(ret: Any) -> Optional[dict[str, Any]]:
+    """What :func:`keep_remote_traceback` stored on ``ret``, to send to another process (None on Hydra 1.3)."""
+    fields = {name: getattr(ret, name, None) for name in _REMOTE_FIELDS}
+    return fields if any(v is not None for v in fields.values()) else None
+
+
+def set_remote_traceback(ret: Any, fields: Optional[dict[str, Any]]) -> None:
+    for name, value in (fields or {}).items():
+        setattr(ret, name, value)
+
+
+def log_job_error() -> None:
+    """Inside ``except``: what Hydra 1.4 does with a failed job's exception, log it to the job's log file.
+
+    Hydra 1.3 leaves the job's log file without it.
+    """
+    if HYDRA_1_4:
+        from hydra.core.utils import _log_job_error_to_file  # type: ignore[attr-defined]
+
+        _log_job_error_to_file()
+
+
+def callbacks_for(cfg: DictConfig) -> Any:
+    """Hydra's ``Callbacks`` registry for ``cfg`` (``hydra.callbacks`` instantiated)."""
+    from hydra._internal.callbacks import Callbacks
+
+    try:
+        return Callbacks(cfg)
+    except Exception as e:
+        from hydra_runner.errors import HydraRunnerError
+        from hydra_runner.plugin_compat import callback_error
+
+        if isinstance(e, HydraRunnerError):
+            raise
+        raise callback_error(cfg, e) from e
+
+
+def is_plugin_module(target: str) -> bool:
+    """Whether ``target`` is where Hydra looks plugins up (Hydra 1.4 no longer has this check)."""
+    return target.startswith("hydra_plugins.") or target.startswith("hydra._internal.core_plugins.")
+
+
+def deprecation_warning(message: str, stacklevel: int = 1) -> None:
+    """Hydra's deprecation warning (an error when HYDRA_DEPRECATION_WARNINGS_AS_ERRORS is set)."""
+    from hydra._internal.deprecation_warning import deprecation_warning as warn
+
+    warn(message=message, stacklevel=stacklevel + 1)
 
 
 def caching_repository(repository: Any) -> CachingConfigRepository:
@@ -170,6 +347,25 @@ class HydraState:
         hydra_version.VersionBase.instance().version_base = self.version_base
         if os.getcwd() != self.cwd:
             os.chdir(self.cwd)
+
+
+@contextlib.contextmanager
+def fresh_version_base() -> Iterator[None]:
+    """Hydra's version base as a fresh process has it, put back afterwards (Hydra 1.4 has no set_instance)."""
+    from hydra.core.singleton import Singleton
+
+    VersionBase = hydra_version.VersionBase
+    previous = Singleton._instances.get(VersionBase)
+    fresh = object.__new__(VersionBase)  # VersionBase() would return the singleton itself
+    fresh.__init__()  # type: ignore[misc]
+    Singleton._instances[VersionBase] = fresh
+    try:
+        yield
+    finally:
+        if previous is None:
+            Singleton._instances.pop(VersionBase, None)
+        else:
+            Singleton._instances[VersionBase] = previous
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional, Sequence
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from hydra_runner import _compat
 from hydra_runner.app import App
 from hydra_runner.errors import UsageError
 from hydra_runner.jobs.model import Status
@@ -35,7 +36,7 @@ from hydra_runner.tasks.locate import UNSET, resolve_target, task_spec_from_func
 
 __all__ = ["hydra_multirun", "hydra_run", "hydra_sweep", "load_app", "resume_sweep"]
 
-DEFAULT_VERSION_BASE = "1.3"
+DEFAULT_VERSION_BASE = _compat.DEFAULT_VERSION_BASE
 """``version_base`` for tasks that do not declare one (plain functions)."""
 
 STORED_CONFIG_NAME = "hydra_runner_config"

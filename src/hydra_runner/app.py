@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from hydra._internal.callbacks import Callbacks
 from hydra.core.config_search_path import SearchPathQuery
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import SearchPathException
@@ -136,7 +135,8 @@ class App:
             mode = hydra.get_mode(config_name=self.config_name, overrides=args)
             if mode is None:
                 mode = RunMode.MULTIRUN if multirun else RunMode.RUN
-                args.append(f"hydra.mode={mode.name}")
+                if mode == RunMode.MULTIRUN or _compat.RUN_MODE_OVERRIDE:
+                    args.append(f"hydra.mode={mode.name}")
             elif multirun and mode == RunMode.RUN:
                 warnings.warn(
                     "\n\tRunning Hydra app with --multirun, overriding with `hydra.mode=MULTIRUN`.", UserWarning
@@ -192,6 +192,8 @@ class _RunnerHydra(_compat.Hydra):
     """Hydra's ``Hydra`` with multirun's sweeper and launcher chosen by hydra-runner."""
 
     def get_mode(self, config_name: Optional[str], overrides: list[str]) -> Any:
+        if not _compat.MODE_FROM_COMPOSED_CONFIG:
+            return super().get_mode(config_name=config_name, overrides=overrides)
         # As Hydra's, but the composed config is kept: a multirun composes it again next.
         try:
             cfg = self.compose_config(config_name=config_name, overrides=overrides, with_log_configuration=False,
@@ -214,7 +216,6 @@ class _RunnerHydra(_compat.Hydra):
     ) -> Any:
         """Hydra's multirun, with ``run`` handed to the sweeper and the callbacks that take it."""
 
-
         cfg = self.compose_config(
             config_name=config_name,
             overrides=overrides,
@@ -222,7 +223,9 @@ class _RunnerHydra(_compat.Hydra):
             run_mode=RunMode.MULTIRUN,
         )
         run = run or RunContext()
-        callbacks = Callbacks(cfg)
+        _compat.settle_mode(cfg, RunMode.MULTIRUN)
+        _compat.set_controller_hydra_config(cfg)
+        callbacks = _compat.callbacks_for(cfg)
         for callback in _compat.callback_objects(callbacks):
             if hasattr(callback, "use_run"):
                 callback.use_run(run)

@@ -196,6 +196,54 @@ def plugin_checks() -> list[Check]:
     return checks
 
 
+def _plugin_distributions() -> list[Any]:
+    """Installed distributions (other than hydra-core and hydra-runner) that put modules in ``hydra_plugins``."""
+    found = []
+    for dist in metadata.distributions():
+        name = (dist.metadata["Name"] or "").lower()
+        if name in ("hydra-core", DIST) or not name:
+            continue
+        files = dist.files or []
+        if any(str(f).startswith("hydra_plugins/") for f in files):
+            found.append(dist)
+    return sorted(found, key=lambda d: d.metadata["Name"].lower())
+
+
+def plugin_compat_check() -> Check:
+    """The Hydra in use, and installed plugins that declare they do not work with what is installed.
+
+    A plugin that excludes the installed hydra-core (or OmegaConf, Optuna, Ray...) is known to
+    break; those hydra-runner takes over (hydra-optuna-sweeper, hydra-ray-launcher) can be uninstalled.
+    """
+    from packaging.requirements import Requirement
+
+    from hydra_runner import _compat
+    from hydra_runner.plugin_compat import taken_over_plugins
+
+    hydra = f"Hydra {_compat.HYDRA_VERSION}" + (" (1.4 behaviour)" if _compat.HYDRA_1_4 else "")
+    breaking, plugins = [], []
+    for dist in _plugin_distributions():
+        name, version = dist.metadata["Name"], dist.version
+        plugins.append(f"{name} {version}")
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            installed = _installed(requirement.name)
+            if installed is not None and not requirement.specifier.contains(installed, prereleases=True):
+                breaking.append(f"{name} {version} needs {requirement.name}{requirement.specifier}, "
+                                f"{requirement.name} {installed} is installed")
+    problem = fix = None
+    if breaking:
+        problem = "plugins known to break here: " + "; ".join(breaking)
+        own = sorted({p for p in taken_over_plugins() if any(b.startswith(p + " ") for b in breaking)})
+        fix = ("uninstall " + " and ".join(own) + ": hydra-runner runs configs written for it without it"
+               if own else "upgrade or uninstall the plugins named above")
+    return Check("hydra plugins", f"{hydra}; " + (", ".join(plugins) or "no third-party plugins"),
+                 section="plugins", problem=problem, fix=fix,
+                 facts={"hydra": _compat.HYDRA_VERSION, "plugins": plugins, "breaking": breaking})
+
+
 # -- GPUs, tracking, Ray, the project's venv ---------------------------------------------------------
 
 
@@ -324,6 +372,7 @@ def run_checks(environ: Optional[Mapping[str, str]] = None, cwd: Optional[Path] 
         *requirement_checks(),
         venv_check(cwd),
         *plugin_checks(),
+        plugin_compat_check(),
         *extra_checks(),
         gpu_check(environ),
         mlflow_check(environ, cwd),

@@ -16,12 +16,12 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-__all__ = ["LauncherAdapter", "SweeperAdapter", "build_from_config", "own_class_path"]
+__all__ = ["LauncherAdapter", "SweeperAdapter", "build_backend", "build_from_config", "own_class_path"]
 
 PLUGIN_PACKAGE = "hydra_plugins.hydra_runner_plugins"
 
 
-def _build(path: str, options: dict[str, Any]) -> Any:
+def build_backend(path: str, options: dict[str, Any]) -> Any:
     """The class at ``path`` from a plugin config's fields: through its options dataclass if it has one."""
     module, _, name = path.partition(":")
     cls = getattr(importlib.import_module(module), name)
@@ -42,7 +42,7 @@ def build_from_config(path: str, config: DictConfig) -> Any:
     options = OmegaConf.to_container(config, resolve=True)
     assert isinstance(options, dict)
     options.pop("_target_", None)
-    return _build(path, options)
+    return build_backend(path, options)
 
 
 class SweeperAdapter(Sweeper):
@@ -54,7 +54,7 @@ class SweeperAdapter(Sweeper):
         """``module:Class`` of the sweeper to build."""
 
     def __init__(self, **options: Any) -> None:
-        self.sweeper = _build(self.sweeper_path, options)
+        self.sweeper = build_backend(self.sweeper_path, options)
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
@@ -72,7 +72,7 @@ class LauncherAdapter(Launcher):
         """``module:Class`` of the launcher to build."""
 
     def __init__(self, **options: Any) -> None:
-        self.launcher = _build(self.launcher_path, options)
+        self.launcher = build_backend(self.launcher_path, options)
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)

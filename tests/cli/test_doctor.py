@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from hydra_runner import _compat
 from tests.conftest import Project, Result
 
 
@@ -56,7 +57,8 @@ def test_report_lists_hydra_runners_plugins_and_exits_0(project: Project) -> Non
     assert r.code == 0, r.out + r.err
     for name in ("runner_pool*", "runner_ray*", "runner_optuna/optuna*", "runner_random/random*"):
         assert name in r.out
-    assert "hydra-core" in r.out and "needs <1.4,>=1.3.2" in r.out and "no problems found" in r.out
+    assert "hydra-core" in r.out and "needs <1.5,>=1.3.2" in r.out and "no problems found" in r.out
+    assert f"Hydra {_compat.HYDRA_VERSION}" in r.out
 
 
 def test_gpus_follow_cuda_visible_devices(project: Project) -> None:
@@ -88,7 +90,7 @@ def test_json_holds_the_same_facts(project: Project) -> None:
     checks = {c["name"]: c for c in report["checks"]}
     assert r.code == 1 and report["ok"] is False and report["problems"] == 1
     assert checks["gpus"]["facts"]["gpus"] == ["0", "1"] and checks["mlflow"]["fix"]
-    assert checks["python"]["facts"]["executable"] and checks["hydra-core"]["facts"]["version"].startswith("1.3")
+    assert checks["python"]["facts"]["executable"] and checks["hydra-core"]["facts"]["version"] == _compat.HYDRA_VERSION
     assert {o for p in checks["launchers"]["facts"]["plugins"] for o in p["options"]} >= {"runner_pool", "runner_ray"}
 
 
@@ -104,3 +106,26 @@ def test_a_project_venv_without_hydra_runner_is_reported(project: Project) -> No
     r = _doctor(project)
     assert r.code == 1 and f"{project.root.resolve() / '.venv'} has no hydra-runner" in r.out
     assert "-m pip install hydra-runner" in r.out
+
+
+def test_plugins_that_exclude_the_installed_versions_are_reported(project: Project) -> None:
+    # An installed hydra-optuna-sweeper 1.2 (its metadata): it pins an Optuna older than the one installed.
+    site = project.root / "site"
+    info = site / "hydra_optuna_sweeper-1.2.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hydra-optuna-sweeper\nVersion: 1.2.0\n"
+                                   "Requires-Dist: hydra-core>=1.1.0.dev7\nRequires-Dist: optuna<3.0.0,>=2.10.0\n")
+    (info / "RECORD").write_text("hydra_plugins/hydra_optuna_sweeper/__init__.py,,\n")
+    r = _doctor(project, "--json", PYTHONPATH=str(site))
+    report = json.loads(r.out)
+    check = next(c for c in report["checks"] if c["name"] == "hydra plugins")
+    assert r.code == 1 and "hydra-optuna-sweeper 1.2.0" in check["value"]
+    assert check["facts"]["breaking"] == [
+        f"hydra-optuna-sweeper 1.2.0 needs optuna<3.0.0,>=2.10.0, optuna {_installed('optuna')} is installed"]
+    assert check["fix"].startswith("uninstall hydra-optuna-sweeper: hydra-runner runs configs written for it")
+
+
+def _installed(name: str) -> str:
+    from importlib import metadata
+
+    return metadata.version(name)

@@ -13,6 +13,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
 from omegaconf import OmegaConf, open_dict
 
+from hydra_runner import _compat
 from hydra_runner.composition.loader import CachingConfigLoader
 
 
@@ -29,6 +30,8 @@ def conf(tmp_path: Path) -> str:
 
 def _loaders(conf: str) -> tuple[ConfigLoaderImpl, CachingConfigLoader]:
     GlobalHydra.instance().clear()
+    # Hydra's resolvers, as creating a Hydra registers them: on Hydra 1.4 override_dirname is one.
+    _compat.setup_globals()
     csp = create_config_search_path(conf)
     return ConfigLoaderImpl(csp), CachingConfigLoader(create_config_search_path(conf))
 

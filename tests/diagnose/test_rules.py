@@ -111,7 +111,8 @@ def test_unknown_experiment_lists_the_options_and_where_it_looked(experiment: Pr
     exp_dir = experiment.root.resolve() / EXPERIMENT / "exp"
     assert code == 2
     assert "config group 'exp' has no option '009'" in err and "options in 'exp': 001, default" in err
-    assert f"looked in: pkg://hydra.conf/exp, {exp_dir}/, the ConfigStore" in err
+    # Installed search path plugins (hydra-colorlog's) come between the project's dir and the ConfigStore.
+    assert f"looked in: pkg://hydra.conf/exp, {exp_dir}/, " in err and "/exp, the ConfigStore" in err
     assert "fix: did you mean '001'? write exp=001" in err
 
 

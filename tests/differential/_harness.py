@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from hydra_runner._compat import HYDRA_1_4  # noqa: F401  (cases whose plain Hydra outcome is version-specific)
 from hydra_runner.jobs.runner import CONSOLE_LOG
 from hydra_runner.journal import JOURNAL_FILE
 
@@ -187,9 +188,10 @@ class Case:
 # Normalisation
 # --------------------------------------------------------------------------
 
-_DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_TIME_RE = re.compile(r"\b\d{2}-\d{2}-\d{2}\b")
-_SCRIPT_LOGGER_RE = re.compile(r"\]\[(__main__|app)\]\[")
+# Also within ``2024-01-31_12-00-00`` (``${now:%Y-%m-%d}_${now:%H-%M-%S}``, as templates name dirs).
+_DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?=\b|_)")
+_TIME_RE = re.compile(r"(?:\b|(?<=_))\d{2}-\d{2}-\d{2}\b")
+_SCRIPT_LOGGER_RE = re.compile(r"\]\[(__main__|app|src\.train)\]\[")
 _CLOCK_RE = re.compile(r"\b\d{2}:\d{2}:\d{2}(,\d{3})?\b")
 
 
@@ -206,6 +208,17 @@ def normalise(text: str, root: Path) -> str:
     # `verbose_main_logger` cases.
     text = _SCRIPT_LOGGER_RE.sub("][<APP>][", text)
     return text
+
+
+# A traceback's frames in Hydra's and hydra-runner's own code: which of them lead into the task
+# differs by design (Hydra 1.4 logs a failed job's traceback to its log file); the task's frames
+# and the exception are compared.
+_INTERNAL_FRAME_RE = re.compile(
+    r'^  File "[^"]*/(?:hydra|hydra_runner)/[^"]*", line \d+, in .*\n(?:    .*\n)?(?:    [ ^~]*\n)?', re.MULTILINE)
+
+
+def without_internal_frames(text: str) -> str:
+    return _INTERNAL_FRAME_RE.sub("", text)
 
 
 # Files whose content is compared; every other produced file only by path.
@@ -403,6 +416,8 @@ class Project:
             content = None
             if rel.endswith(_CONTENT_SUFFIXES):
                 content = normalise((self.root / rel).read_text(errors="replace"), self.root)
+                if rel.endswith(".log"):
+                    content = without_internal_frames(content)
             files[normalise(rel, self.root)] = content
         return Observation(
             tool=tool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ._harness import TASK_ERROR, App, Case, check
+from ._harness import CONFIG_ERROR, HYDRA_1_4, OK, TASK_ERROR, App, Case, check
 from ._projects import tree
 
 _RAISE_ON_X2 = App(
@@ -39,7 +39,8 @@ CASES = [
     _sweep("add_key_sweep", "+y=a,b"),
     _sweep("quoted_sweep_items", "x='a,b',c", "name='p q',r"),
     _sweep("list_values_sweep", "x=[1,2],[3,4]"),
-    _sweep("delete_in_sweep", "~db.port", "x=1,2"),
+    # Hydra 1.4 refuses it: a sweep's ~db.port is matched against the value None.
+    _sweep("delete_in_sweep", "~db.port", "x=1,2", expect=CONFIG_ERROR if HYDRA_1_4 else OK),
     _sweep("mode_that_does_not_resolve", "hydra.mode=${oc.env:HYDRA_RUNNER_NO_SUCH_MODE}", "x=1,2",
            expect=TASK_ERROR),
     _sweep("experiment_group_sweep", "+experiment=fast", "x=7,8"),

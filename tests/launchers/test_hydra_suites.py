@@ -26,7 +26,8 @@ from hydra.test_utils.launcher_common_tests import (
     IntegrationTestSuite,
     LauncherTestSuite,
 )
-from hydra.version import VersionBase
+
+from hydra_runner import _compat
 
 LAUNCHER = "runner_pool"
 PLUGIN_MODULE = "hydra_plugins.hydra_runner_plugins"
@@ -48,12 +49,8 @@ def _fresh_version_base() -> Iterator[None]:
     ``hydra.initialize(version_base=...)`` in other tests of the same pytest process sets it
     for good; Hydra's own plugins run their suites in a process of their own.
     """
-    previous = VersionBase.instance()
-    fresh = object.__new__(VersionBase)  # VersionBase() would return the singleton itself
-    fresh.__init__()  # type: ignore[misc]
-    VersionBase.set_instance(fresh)
-    yield
-    VersionBase.set_instance(previous)
+    with _compat.fresh_version_base():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -64,13 +64,40 @@ def test_a_stopped_sweep_entered_only_what_it_scheduled_and_resume_runs_each_job
     assert _ran(app) == Counter({x: 2 if x == 40 else 1 for x in range(2000)})
 
 
-def test_a_config_error_stops_the_sweep_before_any_job_of_its_chunk_runs(app: Project) -> None:
-    r = app.cli("multirun", "task:task", "--config-path", "conf", "--config-name", "config",
-                "db=a,nope", "x=range(0,100)")
-    assert r.code == 2
-    assert "nope" in r.err and "Traceback" not in r.err
-    # Job #100 (db=nope) is in the third chunk (jobs 48 to 111): the first two ran, no job of it did.
-    assert sorted(_ran(app)) == list(range(48))
+@pytest.mark.parametrize("sweep", [
+    ["db=a,nope", "x=range(0,100)"],  # job #100 would be in the third chunk
+    ["x=range(0,100)", "z=1,2"],  # no such key
+])
+def test_a_config_error_anywhere_in_the_grid_is_found_before_anything_is_written(app: Project,
+                                                                                  sweep: list[str]) -> None:
+    r = app.cli("multirun", "task:task", "--config-path", "conf", "--config-name", "config", *sweep)
+    assert r.code == 2, r.err
+    assert "error:" in r.err and "fix:" in r.err and "Traceback" not in r.err
+    assert not _ran(app)
+    assert not (app.root / "multirun").exists() and not (app.root / ".hydra-runner").exists()
+    dry = app.cli("multirun", "task:task", "--config-path", "conf", "--config-name", "config", *sweep, "--dry-run")
+    assert dry.code == 2 and "would run" not in dry.out and dry.err.splitlines()[0] == r.err.splitlines()[0]
+
+
+def test_an_ill_typed_value_late_in_a_sweep_is_found_before_anything_is_written(project: Project) -> None:
+    project.write({"typed.py": """
+        from dataclasses import dataclass
+        from hydra.core.config_store import ConfigStore
+
+        @dataclass
+        class Config:
+            x: int = 0
+            y: int = 0
+
+        ConfigStore.instance().store(name="typed", node=Config)
+
+        def task(cfg):
+            open("ran.log", "a").write(f"{cfg.x}\\n")
+        """})
+    r = project.cli("multirun", "typed:task", "--config-name", "typed", "x=range(0,100)", "y=1,2,zero")
+    assert r.code == 2, r.err
+    assert "'zero'" in r.err and "fix:" in r.err and "Traceback" not in r.err
+    assert not (project.root / "ran.log").exists() and not (project.root / "multirun").exists()
 
 
 def test_a_config_error_in_the_first_chunk_runs_nothing(app: Project) -> None:

@@ -18,8 +18,8 @@ from hydra._internal.utils import create_automatic_config_search_path, detect_ta
 from hydra.core.global_hydra import GlobalHydra
 from hydra.test_utils.launcher_common_tests import BatchedSweeperTestSuite
 from hydra.test_utils.test_utils import SweepTaskFunction
-from hydra.version import VersionBase
 
+from hydra_runner import _compat
 from hydra_runner.app import _RunnerHydra
 from hydra_runner.composition.loader import CachingConfigLoader
 from hydra_runner.sweepers.grid import GridSweeper
@@ -79,12 +79,8 @@ def _grid_sweeper_is_used(hydra_restore_singletons: Any, monkeypatch: pytest.Mon
 
 @pytest.fixture(autouse=True)
 def _fresh_version_base() -> Iterator[None]:
-    previous = VersionBase.instance()
-    fresh = object.__new__(VersionBase)
-    fresh.__init__()  # type: ignore[misc]
-    VersionBase.set_instance(fresh)
-    yield
-    VersionBase.set_instance(previous)
+    with _compat.fresh_version_base():
+        yield
 
 
 @pytest.mark.usefixtures("in_tmp_cwd")

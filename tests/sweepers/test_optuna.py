@@ -282,6 +282,32 @@ def test_bad_sweeper_settings_are_usage_errors(app: Project, override: str, mess
     assert not (app.root / "calls.log").exists()
 
 
+@pytest.mark.parametrize("space", [["x=interval(-1,1)", "modle=choice(plain,none)"], ["x=choice(0,1,zero)"]])
+def test_a_search_space_that_does_not_compose_is_refused_before_the_study_exists(app: Project,
+                                                                                 space: list[str]) -> None:
+    app.write({"conf/config.yaml": "defaults:\n  - schema\n  - _self_\n",
+               "app.py": TASK + """
+    from dataclasses import dataclass
+    from hydra.core.config_store import ConfigStore
+
+    @dataclass
+    class Schema:
+        x: float = 0.0
+        y: float = 0.0
+        mode: str = "plain"
+        sleep: float = 0.0
+        slow: float = 0.0
+
+    ConfigStore.instance().store(name="schema", node=Schema)
+    """})
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "hydra/sweeper=optuna",
+                "hydra.sweeper.n_trials=2", "hydra.sweeper.storage=sqlite:///study.db", *space)
+    assert r.code == 2, r.err
+    assert "fix:" in r.err and "Traceback" not in r.err
+    assert not (app.root / "calls.log").exists() and not (app.root / "study.db").exists()
+    assert not (app.root / "multirun").exists()
+
+
 def test_plain_hydra_main_app_uses_the_runner_optuna_plugin(project: Project) -> None:
     project.write({"main.py": """
         import hydra

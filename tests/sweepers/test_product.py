@@ -133,3 +133,22 @@ def test_a_feed_that_keeps_no_returns_keeps_the_failed_ones() -> None:
     feed.job_ended(0, Status.SUCCEEDED, JobResult(overrides=["x=0"], status=JobStatus.COMPLETED, _return_value=0))
     feed.job_ended(1, Status.FAILED, JobResult(overrides=["x=1"], status=JobStatus.FAILED))
     assert list(feed.returns) == [1] and feed.not_started == 1
+
+
+def test_probes_give_every_value_once_the_others_their_first_and_a_range_its_ends() -> None:
+    grid = Grid.of(parse(["db=a,b,c", "x=range(0,1000)", "name=p,q"]))
+    probes = grid.probes()
+    every_job = {tuple(job) for job in grid}
+    assert all(tuple(job) in every_job for job in probes)  # each probe is a job the sweep runs
+    assert probes == [
+        ["db=a", "x=0", "name=p"],
+        ["db=b", "x=0", "name=p"],
+        ["db=c", "x=0", "name=p"],
+        ["db=a", "x=999", "name=p"],
+        ["db=a", "x=0", "name=q"],
+    ]
+
+
+def test_a_list_of_numbers_is_probed_whole_and_an_empty_grid_not_at_all() -> None:
+    assert Grid.of(parse(["x=1,2,three"])).probes() == [["x=1"], ["x=2"], ["x=three"]]
+    assert Grid([["x=1", "x=2"], []]).probes() == []

@@ -176,3 +176,15 @@ def test_numbers_are_given_already_parsed_exactly_as_the_parser_would(line: str)
 def test_choices_are_left_to_the_parser() -> None:
     space = SearchSpace.parse(["model=choice(vit,resnet)", "lr=interval(0,1)", "epochs=3"])
     assert [o.input_line for o in space.parsed_overrides({"model": "vit", "lr": 0.5})] == ["lr=0.5"]
+
+
+def test_probes_give_each_param_its_bounds_and_each_choice_the_others_the_example() -> None:
+    space = SearchSpace.parse(["lr=interval(0.001,0.1)", "fixed=7", "model=choice(a,b,c)", "n=range(1,10)"])
+    assert space.example() == ["lr=0.001", "fixed=7", "model=a", "n=1"]
+    assert space.probes() == [
+        ["lr=0.001", "fixed=7", "model=a", "n=1"],
+        ["lr=0.1", "fixed=7", "model=a", "n=1"],
+        ["lr=0.001", "fixed=7", "model=b", "n=1"],
+        ["lr=0.001", "fixed=7", "model=c", "n=1"],
+        ["lr=0.001", "fixed=7", "model=a", "n=9"],
+    ]

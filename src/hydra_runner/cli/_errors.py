@@ -58,11 +58,19 @@ def run_guarded(command: click.Command, args: list[str], obj: Any = None) -> int
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except Exception as e:
-        from hydra_runner.diagnose import TASK_ERROR_ATTR, is_config_error, translate
+        from hydra_runner.diagnose import (
+            TASK_ERROR_ATTR,
+            environment_error,
+            is_config_error,
+            translate,
+        )
         from hydra_runner.errors import HydraRunnerError
 
+        fault = None if getattr(e, TASK_ERROR_ATTR, False) else environment_error(e)
         if isinstance(e, HydraRunnerError):
             error: Any = e
+        elif fault is not None:
+            error = fault
         elif is_config_error(e):
             error = translate(e, [a for a in args if "=" in a])
         else:

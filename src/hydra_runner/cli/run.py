@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from typing import Any, Callable, Optional
@@ -61,6 +62,7 @@ def _execute(
     from hydra_runner.errors import UsageError
     from hydra_runner.run_context import RunContext
 
+    _check_overrides(overrides)
     if not no_venv:
         reexec_in_project_venv()
     if resolve and cfg_type is None:
@@ -101,6 +103,27 @@ def _execute(
     if plan is not None:
         plan.skip_teardown = run.only_own_code_ran
     return 0 if result is not None else 1
+
+
+def _check_overrides(overrides: tuple[str, ...]) -> None:
+    """Refuse what cannot be an override: a flag this command does not have, an override with no key.
+
+    (The command takes unknown options as overrides, since Hydra's grammar allows ``~key``
+    and the like; no override starts with ``-``.)
+    """
+    from hydra_runner.errors import UsageError
+
+    command = click.get_current_context().command
+    for arg in overrides:
+        if arg.startswith("-"):
+            flag = arg.partition("=")[0]
+            flags = [name for param in command.params for name in getattr(param, "opts", []) if name.startswith("--")]
+            near = difflib.get_close_matches(flag, flags, n=1, cutoff=0.6)
+            raise UsageError(f"no such option: {flag}",
+                             fix=(f"did you mean {near[0]}? " if near else "")
+                             + f"see hydra-runner {command.name} --help (overrides are written KEY=VALUE)")
+        if arg.startswith("="):
+            raise UsageError(f"override '{arg}' has no key before '='", fix="write KEY=VALUE, for example seed=1")
 
 
 def _start_ahead(run: Any, *, multirun: bool, overrides: list[str]) -> None:

@@ -18,8 +18,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
-from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
-from hydra._internal.config_repository import CachingConfigRepository, ConfigRepository
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -31,10 +29,16 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from hydra_runner import _compat
+from hydra_runner._compat import (
+    CachingConfigRepository,
+    ConfigLoaderBase,
+    ConfigLoaderImpl,
+    ConfigRepository,
+)
 from hydra_runner.composition.job import ComposedJob, JobTemplate
 from hydra_runner.composition.shadowed_values import self_placement_hint
 
-__all__ = ["CachingConfigLoader"]
+__all__ = ["CachingConfigLoader", "check_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,7 @@ class _SplitOverrides:
     app_overrides: list[Override] = field(default_factory=list)
 
 
-class CachingConfigLoader(ConfigLoaderImpl):
+class CachingConfigLoader(ConfigLoaderBase):
     """``ConfigLoaderImpl`` whose ``load_sweep_config`` reuses composed templates."""
 
     def __init__(self, config_search_path: ConfigSearchPath, max_templates: int = 256,
@@ -138,11 +142,11 @@ class CachingConfigLoader(ConfigLoaderImpl):
         return job.materialize_full_config()
 
     def _parse_overrides_and_create_caching_repo(
-        self, config_name: Optional[str], overrides: list[str]
+        self, config_name: Optional[str], overrides: list[str], parsed_overrides: Optional[list[Override]] = None
     ) -> tuple[list[Override], CachingConfigRepository]:
-        # Every composition starts here: with this loader's parses, and a repository made
-        # without copying the ConfigStore.
-        parsed = self._parse(overrides)
+        # Every composition starts here: with this loader's parses (or Hydra 1.4's, which
+        # expanded the primary config's aliases), and a repository made without copying the ConfigStore.
+        parsed = self._parse(overrides) if parsed_overrides is None else parsed_overrides
         repo = _compat.caching_repository(self.repository)
         self._process_config_searchpath(config_name, parsed, repo)
         return parsed, repo
@@ -176,14 +180,7 @@ class CachingConfigLoader(ConfigLoaderImpl):
             ConfigLoaderImpl._apply_overrides_to_config(split.values, full)
         except OmegaConfBaseException as e:
             raise ConfigCompositionException().with_traceback(e.__traceback__) from e
-        hydra_cfg = template.hydra
-        dirname_cfg = hydra_cfg.job.config.override_dirname
-        override_dirname = get_overrides_dirname(
-            overrides=split.app_overrides,
-            kv_sep=dirname_cfg.kv_sep,
-            item_sep=dirname_cfg.item_sep,
-            exclude_keys=dirname_cfg.exclude_keys,
-        )
+        override_dirname = _compat.override_dirname(split.app_overrides, template.hydra.job)
         OmegaConf.copy_cache(from_config=master_config, to_config=full)
         return ComposedJob(
             template=template,
@@ -309,6 +306,20 @@ class CachingConfigLoader(ConfigLoaderImpl):
             template = JobTemplate(cfg, key)
             self.adopt_template(template)
         return template
+
+
+def check_jobs(loader: Any, config: DictConfig, jobs: Sequence[Sequence[str]], *, keep: bool = False) -> None:
+    """Raise what composing any of ``jobs`` would raise, as BasicSweeper's ``validate_batch_is_legal`` does.
+
+    ``keep``: the jobs are about to run, and the caching loader keeps their compositions for them.
+    """
+    for overrides in jobs:
+        if not isinstance(loader, CachingConfigLoader):
+            loader.load_sweep_config(config, list(overrides))
+        elif keep:
+            loader.validate_job(config, overrides)
+        else:
+            loader.compose_job(config, overrides)
 
 
 def _put_bounded(cache: dict[Any, Any], key: Any, value: Any, limit: int) -> None:

@@ -15,6 +15,8 @@ from typing import Any, Optional, Sequence
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
+from hydra_runner import _compat
+
 __all__ = ["compose"]
 
 _APPS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
@@ -73,7 +75,7 @@ def compose(
     cached = _APPS.get(key)
     if cached is None or cached[0] != fingerprint:
         spec = task_spec_from_function(compose)
-        app = App(spec, config_path=search_dir, config_name=config_name, version_base=version_base or "1.3")
+        app = App(spec, config_path=search_dir, config_name=config_name, version_base=version_base or _compat.DEFAULT_VERSION_BASE)
         _APPS[key] = (fingerprint, app)
     else:
         app = cached[1]

@@ -20,8 +20,7 @@ from hydra.core.default_element import (
 from omegaconf import OmegaConf
 
 if TYPE_CHECKING:
-    from hydra._internal.config_repository import IConfigRepository
-    from hydra._internal.defaults_list import DefaultsList
+    from hydra_runner._compat import DefaultsList, IConfigRepository
 
 __all__ = ["self_placement_hint", "shadowed_primary_values"]
 

@@ -4,7 +4,7 @@ Each rule recognises one failure by its exception type and Hydra's message, name
 piece, and says the fix. Hydra's own message is kept as the error's detail. The rules live by
 what went wrong: ``_overrides`` (the command line), ``_defaults`` (the configs a defaults list
 names), ``_structured`` (dataclass configs), ``_values`` (``???`` and types); ``_messages``
-has what their messages share.
+has what their messages share. ``_environment`` tells faults of files and dirs around a run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from hydra_runner.diagnose._defaults import (
     missing_primary,
     yaml_error,
 )
+from hydra_runner.diagnose._environment import EnvironmentFault, environment_error
 from hydra_runner.diagnose._messages import full_message
+from hydra_runner.diagnose._modes import mode_error
 from hydra_runner.diagnose._overrides import (
     ambiguous_list,
     append_existing_group,
@@ -26,11 +28,12 @@ from hydra_runner.diagnose._overrides import (
     override_unknown_key,
     parse_error,
 )
+from hydra_runner.diagnose._plugins import plugin_instantiation
 from hydra_runner.diagnose._structured import bad_value_in_config
 from hydra_runner.diagnose._values import merge_error, missing_value
 from hydra_runner.errors import ConfigError
 
-__all__ = ["TASK_ERROR_ATTR", "is_config_error", "translate"]
+__all__ = ["TASK_ERROR_ATTR", "EnvironmentFault", "environment_error", "is_config_error", "translate"]
 
 TASK_ERROR_ATTR = "__hydra_runner_task_error__"
 """Set on exceptions raised by the task itself, so they are not mistaken for config errors."""
@@ -38,6 +41,8 @@ TASK_ERROR_ATTR = "__hydra_runner_task_error__"
 # The first rule that recognises a failure explains it: a specific rule comes before a general one.
 _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = [
     parse_error,
+    mode_error,
+    plugin_instantiation,
     yaml_error,
     missing_option,
     missing_config,
@@ -61,7 +66,9 @@ def is_config_error(exc: BaseException) -> bool:
 
     if getattr(exc, TASK_ERROR_ATTR, False):
         return isinstance(exc, MissingMandatoryValue)
-    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError))
+    from hydra_runner.diagnose._plugins import names_plugin_key
+
+    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError)) or names_plugin_key(exc)
 
 
 def translate(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:
@@ -72,4 +79,5 @@ def translate(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:
             return error
     message = full_message(exc) or type(exc).__name__
     first, _, rest = message.partition("\n")
-    return ConfigError(first, detail=rest or None)
+    return ConfigError(first, detail=rest or None,
+                       fix="check the overrides and the config files named above (--verbose shows where it failed)")

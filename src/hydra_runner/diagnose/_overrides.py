@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 import sys
 from typing import Any, Optional, Sequence
+
+from omegaconf import DictConfig
 
 from hydra_runner.diagnose._messages import full_message, node_error, yaml_scalar
 from hydra_runner.diagnose._structured import field_names, fields_fix
@@ -163,9 +166,15 @@ def override_unknown_key(exc: BaseException, overrides: Sequence[str]) -> Option
             detail=f"{msg.splitlines()[0]}\n{cause}",
             fix=fields_fix(owner, fields, name, beside=missing),
         )
-    # A plain YAML node takes new keys: '+' is the fix.
+    # A plain YAML node takes new keys: '+' is the fix, unless the key is a misspelling.
     if not missing.startswith(key + "."):
-        return ConfigError(f"key '{key}' is not in the config", detail=msg, fix=f"to add it, write +{override}")
+        add = f"to add it, write +{override}"
+        near = _near_key(cause, missing)
+        if near is not None:
+            value = override.partition("=")[2]
+            return ConfigError(f"key '{key}' is not in the config", detail=msg,
+                               fix=f"did you mean {near}{key[len(missing):]}={value}? ({add})")
+        return ConfigError(f"key '{key}' is not in the config", detail=msg, fix=add)
     # A dict merged into a node that exists: the key missing is one inside the dict.
     parent, _, last = missing.rpartition(".")
     lacks = "which " if parent == key else f"and '{parent}' "
@@ -177,6 +186,16 @@ def override_unknown_key(exc: BaseException, overrides: Sequence[str]) -> Option
         fix=f"to add it, write {one_key}{_for_the_shell('++' + override)} (adds every key of the dict that "
         f"'{key}' lacks)",
     )
+
+
+def _near_key(cause: Optional[BaseException], missing: str) -> Optional[str]:
+    """The key beside ``missing`` (in the node that lacks it) that it most looks like a misspelling of."""
+    parent = getattr(cause, "parent_node", None)
+    if not isinstance(parent, DictConfig):
+        return None
+    head, _, last = missing.rpartition(".")
+    close = difflib.get_close_matches(last, [str(k) for k in parent.keys() if k != "hydra"], n=1, cutoff=0.7)
+    return f"{head}.{close[0]}" if close and head else (close[0] if close else None)
 
 
 def _for_the_shell(text: str) -> str:

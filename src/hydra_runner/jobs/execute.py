@@ -15,7 +15,6 @@ from textwrap import dedent
 from typing import Any, Callable, ContextManager, Optional
 
 from hydra import version
-from hydra._internal.deprecation_warning import deprecation_warning
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobRuntime, JobStatus, _flush_loggers, env_override
 from hydra.types import HydraContext, TaskFunction
@@ -41,7 +40,7 @@ def _resolve_chdir(chdir: Optional[bool]) -> bool:
         return False
 
     url = "https://hydra.cc/docs/1.2/upgrades/1.1_to_1.2/changes_to_job_working_dir/"
-    deprecation_warning(
+    _compat.deprecation_warning(
         message=dedent(
             f"""\
             Future Hydra versions will no longer change working directory at job runtime by default.
@@ -125,6 +124,8 @@ def run_composed_job(
             except Exception as e:
                 ret.return_value = e
                 ret.status = JobStatus.FAILED
+                _compat.keep_remote_traceback(ret, e)
+                _compat.log_job_error()
 
         ret.task_name = JobRuntime.instance().get("name")
         _flush_loggers()

@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
 
+from hydra_runner import _compat
 from hydra_runner.errors import JobCrashed, JobInterrupted, JobTimedOut
 from hydra_runner.jobs.events import is_pruned
 from hydra_runner.jobs.model import Status
@@ -41,6 +42,8 @@ class JobOutcome:
     task_name: Optional[str] = None
     working_dir: Optional[str] = None
     output_dir: Optional[str] = None
+    #: Hydra 1.4's pickling form of the exception's traceback (see _compat.keep_remote_traceback).
+    remote_traceback: Optional[dict[str, Any]] = None
 
     @classmethod
     def failed(cls, num: int, exc: BaseException, **fields: Any) -> JobOutcome:
@@ -117,6 +120,7 @@ def ended_job(num: int, overrides: Sequence[str], status: Status, duration: floa
             ret.status, ret.return_value = JobStatus.COMPLETED, outcome.return_value
         else:
             ret.return_value = outcome.exception
+            _compat.set_remote_traceback(ret, outcome.remote_traceback)
     else:
         ret.return_value = _LOST[status](f"job #{num}: {message}")
     error = None

@@ -19,7 +19,6 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Optional
 
-from hydra._internal.callbacks import Callbacks
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -171,7 +170,7 @@ class JobRunner:
         self.loader.refresh_repository()
         GlobalHydra.instance().clear()
         GlobalHydra.instance().initialize(_compat.Hydra(task_name=setup.task_name, config_loader=self.loader))
-        self.hydra_context = HydraContext(config_loader=self.loader, callbacks=Callbacks(self.config))
+        self.hydra_context = HydraContext(config_loader=self.loader, callbacks=_compat.callbacks_for(self.config))
         self.hydra_logging = resolved_logging(self.config.hydra.hydra_logging)
         self.on_started = on_started
         self.ask_parent = ask_parent
@@ -227,7 +226,7 @@ class JobRunner:
         fields = dict(task_name=ret.task_name, working_dir=ret.working_dir, output_dir=self.output_dir)
         if ret.status == JobStatus.COMPLETED:
             return JobOutcome(num=num, completed=True, return_value=ret._return_value, **fields)
-        return JobOutcome.failed(num, ret._return_value, **fields)
+        return JobOutcome.failed(num, ret._return_value, remote_traceback=_compat.remote_traceback_of(ret), **fields)
 
     def reset(self) -> None:
         reapply_logging(self.hydra_logging, self.config.hydra.verbose)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from hydra_runner.errors import UsageError
 from hydra_runner.jobs.model import Status
 
 __all__ = ["JOURNAL_FILE", "JobRecord", "Status", "SweepBusy", "SweepJournal", "encode_value"]
@@ -145,6 +146,13 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
     )
 
 
+def damaged_journal(path: Path, error: sqlite3.DatabaseError) -> UsageError:
+    """The error for a journal that SQLite cannot read (corrupt, empty, cut short)."""
+    return UsageError(f"the sweep journal {path} cannot be read: {error}",
+                      fix=f"the jobs' outputs in {path.parent} are untouched; move the damaged journal aside "
+                          f"(mv {path} {path}.damaged) and run the sweep again, or restore the file from a backup")
+
+
 class SweepJournal:
     """The journal of the sweep whose output directory is ``sweep_dir``."""
 
@@ -166,7 +174,14 @@ class SweepJournal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
         # From here on, a record survives this process being killed, as SQLite's WAL mode keeps it.
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if not create:
+                # Reads every page of the jobs table: a journal cut short fails here, not halfway through a command.
+                self._db.execute("SELECT (SELECT count(*) FROM sweep), (SELECT count(*) FROM jobs)").fetchone()
+        except sqlite3.DatabaseError as e:
+            self._db.close()
+            raise damaged_journal(self.path, e) from e
 
     @classmethod
     def open(cls, sweep_dir: os.PathLike[str] | str) -> SweepJournal:

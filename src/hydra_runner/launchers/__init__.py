@@ -27,21 +27,27 @@ def instantiate_launcher(*, hydra_context: HydraContext, task_function: TaskFunc
     part of ``run``. Other launchers (joblib, submitit, ...) are instantiated by Hydra's plugin
     machinery and recorded in the journal by :class:`~.foreign.RecordedLauncher`.
     """
-    target = config.hydra.launcher.get("_target_") if config.hydra.launcher is not None else None
-    launcher: Launcher
-    if target == _compat.BASIC_LAUNCHER_TARGET:
-        launcher = InProcessLauncher()
-    elif (own := own_class_path(target)) is not None:
-        launcher = build_from_config(own, config.hydra.launcher)
-    else:
-        from hydra_runner.launchers.foreign import RecordedLauncher
+    from hydra_runner.plugin_compat import plugin_errors, takeover_for
 
-        # Hydra builds and sets it up; recorded, its sweeps have results and resume too.
-        foreign = Plugins.instance().instantiate_launcher(
-            hydra_context=hydra_context, task_function=task_function, config=config
-        )
-        return RecordedLauncher(foreign, run, config)
-    if isinstance(launcher, RunnerLauncher):
-        launcher.use_run(run)
-    launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
+    launcher_cfg = config.hydra.launcher
+    target = launcher_cfg.get("_target_") if isinstance(launcher_cfg, DictConfig) else None
+    launcher: Launcher
+    with plugin_errors("hydra.launcher", target):
+        if target == _compat.BASIC_LAUNCHER_TARGET:
+            launcher = InProcessLauncher()
+        elif (own := own_class_path(target)) is not None:
+            launcher = build_from_config(own, launcher_cfg)
+        elif (takeover := takeover_for(target)) is not None:
+            launcher = takeover.build("hydra.launcher", launcher_cfg)
+        else:
+            from hydra_runner.launchers.foreign import RecordedLauncher
+
+            # Hydra builds and sets it up; recorded, its sweeps have results and resume too.
+            foreign = Plugins.instance().instantiate_launcher(
+                hydra_context=hydra_context, task_function=task_function, config=config
+            )
+            return RecordedLauncher(foreign, run, config)
+        if isinstance(launcher, RunnerLauncher):
+            launcher.use_run(run)
+        launcher.setup(hydra_context=hydra_context, task_function=task_function, config=config)
     return launcher

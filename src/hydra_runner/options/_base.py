@@ -62,10 +62,10 @@ class OptionInfo:
 
 def option(default: Any = None, *, help: str, flags: Sequence[str] = (), metavar: Optional[str] = None,
            check: Optional[Callable[[Any], Any]] = None, selects: bool = False, cli: bool = True) -> Any:
-    """A field of an :class:`Options` dataclass (a list default is copied per instance)."""
+    """A field of an :class:`Options` dataclass (a list or dict default is copied per instance)."""
     info = OptionInfo(help, tuple(flags), metavar, check, selects, cli)
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"option": info})
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"option": info})
     return field(default=default, metadata={"option": info})
 
 
@@ -201,6 +201,8 @@ def _config_type(hint: Any) -> Any:
     origin = typing.get_origin(hint)
     if origin is list:
         return typing.List[typing.get_args(hint)[0]]  # type: ignore[misc]
+    if origin is dict:
+        return typing.Dict[typing.get_args(hint)]  # type: ignore[misc]
     if origin is typing.Union:
         args = [_config_type(arg) for arg in typing.get_args(hint)]
         return typing.Optional[args[0]] if len(args) == 2 and type(None) in args else Any

@@ -8,6 +8,7 @@ follow (:mod:`hydra_runner.options._base`). A new backend is one more class in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Optional, Union
 
@@ -74,6 +75,20 @@ def _check_gpus(value: Any) -> str:
     return str(value)
 
 
+# auto, local, HOST:PORT, or a scheme's address (ray://, http://, https://) with a host and a port.
+_RAY_ADDRESS = re.compile(r"^(auto|local|((ray|https?)://)?[A-Za-z0-9_.\-\[\]:]+:\d{1,5}/?)$")
+
+
+def _check_ray_address(value: Any) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    if not _RAY_ADDRESS.match(str(value).strip()):
+        raise OptionValueError("is not a Ray address",
+                               "give auto, HOST:PORT, ray://HOST:10001 or http://HOST:8265 (the dashboard, "
+                               "for --no-wait)")
+    return str(value).strip()
+
+
 def _submitted_at_once(launcher: str, what: str) -> Any:
     """The check of ``-j`` for a cluster backend, where it is ``what``."""
 
@@ -129,7 +144,7 @@ class RayOptions(LaunchOptions):
 
     address: Optional[str] = option(None, help="Ray cluster to use (auto, host:port, ray://host:port); "
                                     "default: an embedded local Ray.", flags=("--ray-address",), metavar="ADDRESS",
-                                    selects=True)
+                                    check=_check_ray_address, selects=True)
     max_running: Optional[int] = option(None, help="With Ray: jobs submitted at once (default: all).",
                                         flags=("-j", "--jobs"), metavar="N",
                                         check=_submitted_at_once("ray", "how many jobs are submitted at once"))
@@ -141,6 +156,8 @@ class RayOptions(LaunchOptions):
                                "runtime_env.", cli=False)
     ship_project: bool = option(True, help="On a cluster, send the project's directory as the jobs' working_dir.",
                                 cli=False)
+    default_resources: dict[str, Any] = option({}, help="Resources of a job whose task_env asks for none "
+                                               "(hydra-ray-launcher's ray.remote options).", cli=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -29,10 +29,12 @@ __all__ = ["instantiate_sweeper", "is_optuna_sweeper", "register_short_names"]
 
 
 def is_optuna_sweeper(target: Any) -> bool:
-    """Whether a sweeper config's ``_target_`` is hydra-runner's Optuna sweeper."""
+    """Whether a sweeper config's ``_target_`` runs on hydra-runner's Optuna sweeper."""
     from hydra_runner.plugin_adapters import own_class_path
+    from hydra_runner.plugin_compat import takeover_for
 
-    return (own_class_path(target) or "").endswith(":OptunaSweeper")
+    takeover = takeover_for(target)
+    return (own_class_path(target) or (takeover.backend if takeover else "")).endswith(":OptunaSweeper")
 
 
 def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
@@ -40,29 +42,34 @@ def instantiate_sweeper(*, hydra_context: HydraContext, task_function: TaskFunct
     """The sweeper ``config.hydra.sweeper`` selects, part of ``run`` where it is one of hydra-runner's."""
     from hydra.core.plugins import Plugins
     from hydra.plugins.sweeper import Sweeper
+    from omegaconf import DictConfig
 
     from hydra_runner import _compat
     from hydra_runner.plugin_adapters import build_from_config, own_class_path
+    from hydra_runner.plugin_compat import plugin_errors, takeover_for
 
     sweeper_cfg = config.hydra.sweeper
-    target = sweeper_cfg.get("_target_") if sweeper_cfg is not None else None
+    target = sweeper_cfg.get("_target_") if isinstance(sweeper_cfg, DictConfig) else None
     sweeper: Sweeper
-    if target == _compat.BASIC_SWEEPER_TARGET:
-        from hydra_runner.sweepers.grid import GridSweeper
+    with plugin_errors("hydra.sweeper", target):
+        if target == _compat.BASIC_SWEEPER_TARGET:
+            from hydra_runner.sweepers.grid import GridSweeper
 
-        sweeper = GridSweeper(max_batch_size=sweeper_cfg.max_batch_size, params=sweeper_cfg.params)
-    elif (own := own_class_path(target)) is not None:
-        sweeper = build_from_config(own, sweeper_cfg)
-    elif target and not Plugins.is_in_toplevel_plugins_module(target):
-        # A sweeper the project registered in its own ConfigStore (hydra-zen's builds(...)):
-        # Hydra 1.3.8+ only instantiates plugins from hydra_plugins; the project's own code is trusted here.
-        sweeper = _compat.instantiate_project_plugin(sweeper_cfg, Sweeper)
-    else:
-        return Plugins.instance().instantiate_sweeper(hydra_context=hydra_context, task_function=task_function,
-                                                      config=config)
-    if hasattr(sweeper, "use_run"):
-        sweeper.use_run(run)
-    sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
+            sweeper = GridSweeper(max_batch_size=sweeper_cfg.max_batch_size, params=sweeper_cfg.params)
+        elif (own := own_class_path(target)) is not None:
+            sweeper = build_from_config(own, sweeper_cfg)
+        elif (takeover := takeover_for(target)) is not None:
+            sweeper = takeover.build("hydra.sweeper", sweeper_cfg)
+        elif target and not _compat.is_plugin_module(target):
+            # A sweeper the project registered in its own ConfigStore (hydra-zen's builds(...)):
+            # Hydra 1.3.8+ only instantiates plugins from hydra_plugins; the project's own code is trusted here.
+            sweeper = _compat.instantiate_project_plugin(sweeper_cfg, Sweeper)
+        else:
+            return Plugins.instance().instantiate_sweeper(hydra_context=hydra_context, task_function=task_function,
+                                                          config=config)
+        if hasattr(sweeper, "use_run"):
+            sweeper.use_run(run)
+        sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
     return sweeper
 
 
@@ -85,3 +92,6 @@ def register_short_names() -> None:
                 provider="hydra-runner")
     store.store(group="hydra/sweeper", name="random", node=random_plugin.RunnerRandomSweeperConf,
                 provider="hydra-runner")
+    from hydra_runner.plugin_compat import register_taken_over_options
+
+    register_taken_over_options(store)

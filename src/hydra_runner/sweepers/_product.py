@@ -14,10 +14,11 @@ import math
 from collections import OrderedDict, deque
 from typing import Callable, Iterator, Optional, Sequence, Union, overload
 
-from hydra.core.override_parser.types import Override
+from hydra.core.override_parser.types import Override, ValueType
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.errors import HydraException
 
+from hydra_runner.errors import UsageError
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.journal import Status, SweepJournal
 from hydra_runner.launchers._schedule import JobFeed
@@ -39,7 +40,12 @@ def grid_dimensions(overrides: Sequence[Override]) -> list[list[str]]:
         if not override.is_sweep_override():
             dims[key] = [f"{key}={override.get_value_element_as_str()}"]
         elif override.is_discrete_sweep():
-            dims[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+            try:
+                dims[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+            except ValueError as e:  # range(0,3,0)
+                raise UsageError(f"'{override.input_line}' cannot be swept: {e}",
+                                 fix="write range(start, stop, step) with a step that is not 0, "
+                                     "or list the values: a,b,c") from e
         else:
             assert override.value_type is not None
             raise HydraException(f"BasicSweeper does not support sweep type : {override.value_type.name}")
@@ -83,17 +89,41 @@ class GridSlice(Sequence[list[str]]):
 
 
 class Grid(GridSlice):
-    """Every job of a grid sweep, in BasicSweeper's order; job ``i`` computed from ``i``."""
+    """Every job of a grid sweep, in BasicSweeper's order; job ``i`` computed from ``i``.
 
-    def __init__(self, dims: Sequence[Sequence[str]]) -> None:
+    ``ranges`` tells which dimensions came from ``range(...)``: numbers of one type, whose
+    ends stand for all of them in :meth:`probes`.
+    """
+
+    def __init__(self, dims: Sequence[Sequence[str]], ranges: Sequence[bool] = ()) -> None:
         self.dims = [list(values) for values in dims]
+        self.ranges = list(ranges) or [False] * len(self.dims)
         # The place value of each dimension: the last one varies fastest.
         self._steps = [math.prod(len(values) for values in self.dims[i + 1:]) for i in range(len(self.dims))]
         super().__init__(self, 0, math.prod(len(values) for values in self.dims))
 
     @classmethod
     def of(cls, overrides: Sequence[Override]) -> Grid:
-        return cls(grid_dimensions(overrides))
+        ranges: dict[str, bool] = {}
+        for override in overrides:  # the last override of a key wins, as in grid_dimensions
+            ranges[override.get_key_element()] = override.value_type == ValueType.RANGE_SWEEP
+        return cls(grid_dimensions(overrides), list(ranges.values()))
+
+    def probes(self) -> list[list[str]]:
+        """Jobs of the grid that between them give every key each of its values, the others their first.
+
+        Composing these finds every unknown key, group option and ill-typed value that the
+        grid's jobs would meet (short of one that only a pairing of two swept values makes),
+        at a cost that grows with the number of values, not of jobs. Of a range, its two ends.
+        """
+        if len(self) == 0:
+            return []
+        first = [values[0] for values in self.dims]
+        probes = {tuple(first): None}
+        for i, values in enumerate(self.dims):
+            for value in (values[0], values[-1]) if self.ranges[i] else values:
+                probes[tuple(first[:i] + [value] + first[i + 1:])] = None
+        return [list(job) for job in probes]
 
     def job(self, index: int) -> list[str]:
         return [values[index // step % len(values)] for values, step in zip(self.dims, self._steps)]

@@ -23,6 +23,7 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
+from hydra_runner.composition.loader import check_jobs
 from hydra_runner.errors import SweepFailed
 from hydra_runner.jobs.outcome import outcome_of
 from hydra_runner.journal import JobRecord, Status, SweepJournal
@@ -207,6 +208,7 @@ class SearchSweeper(Sweeper):
         assert self.config is not None and self.hydra_context is not None
         space = SearchSpace.parse([*(f"{k}={v}" for k, v in self.params.items()), *arguments],
                                   config_loader=self.hydra_context.config_loader)
+        check_jobs(self.hydra_context.config_loader, self.config, space.probes())  # before the study exists
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.plugins.launcher import Launcher
@@ -13,7 +12,8 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from hydra_runner.composition.loader import CachingConfigLoader
+from hydra_runner._compat import BasicSweeper
+from hydra_runner.composition.loader import check_jobs
 from hydra_runner.errors import JobNotStarted, SweepFailed
 from hydra_runner.launchers import RunnerLauncher, instantiate_launcher
 from hydra_runner.launchers._schedule import not_started
@@ -29,9 +29,11 @@ class GridSweeper(BasicSweeper):
     The grid is never listed whole (:mod:`._product`): on a launcher with slots, a batch's
     jobs are entered in the sweep journal and validated a chunk at a time as they are
     scheduled, so the first job starts at once, however large the grid. BasicSweeper
-    composes every job of a batch before any runs; here a config error stops the sweep
-    (exit 2) before any job of the chunk that has it, and jobs of earlier chunks may have
-    run. With the caching loader that check is the composition the job then uses. The
+    composes every job of a batch before any runs; here, before the sweep dir exists, the
+    grid's probes (every value of every swept key, :meth:`Grid.probes`) are composed, so a
+    config error stops the sweep (exit 2) with nothing written. An error only a pairing of
+    values makes still stops it before any job of the chunk that has it. With the caching
+    loader each check is the composition the job then uses. The
     journal knows how many jobs the sweep has, so ``resume`` runs the ones never entered
     too. With a launcher that isolates failures (the process pool), a failed job does not
     stop later batches: the sweep ends with :class:`SweepFailed`.
@@ -63,12 +65,7 @@ class GridSweeper(BasicSweeper):
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         assert self.hydra_context is not None and self.config is not None
-        loader = self.hydra_context.config_loader
-        if not isinstance(loader, CachingConfigLoader):
-            super().validate_batch_is_legal(batch)
-            return
-        for overrides in batch:
-            loader.validate_job(self.config, list(overrides))
+        check_jobs(self.hydra_context.config_loader, self.config, batch, keep=True)
 
     def sweep(self, arguments: list[str]) -> Any:
         assert self.config is not None and self.launcher is not None and self.hydra_context is not None
@@ -77,6 +74,8 @@ class GridSweeper(BasicSweeper):
             return super().sweep(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         grid = Grid.of(parser.parse_overrides([*self._parse_config(), *arguments]))
+        # Before the sweep dir and its journal exist: a config error leaves nothing behind.
+        self.validate_batch_is_legal(grid.probes())
         self.overrides = grid.batches(self.max_batch_size)
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from hydra_runner import _compat
+from hydra_runner.composition.loader import check_jobs
 from hydra_runner.errors import UsageError
 from hydra_runner.sweepers._product import Grid
 
@@ -32,4 +33,6 @@ def preview_jobs(hydra: Any, config_name: Optional[str], overrides: list[str]) -
     # The loader lists a config group's options for glob(...), as the sweeper's own parser does.
     parser = OverridesParser.create(config_loader=hydra.config_loader)
     parsed = parser.parse_overrides(params + list(task_overrides))  # type: ignore[arg-type]
-    return Grid.of(parsed)
+    grid = Grid.of(parsed)
+    check_jobs(hydra.config_loader, cfg, grid.probes())  # the checks the sweep makes before it starts
+    return grid

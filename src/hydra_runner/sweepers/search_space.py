@@ -150,6 +150,19 @@ class SearchSpace:
         """
         return self.overrides({p.name: p.choices[0] if p.kind == CATEGORICAL else p.low for p in self.params})
 
+    def probes(self) -> list[list[str]]:
+        """Trials that between them give each param its bounds and each of its choices, the others as in :meth:`example`.
+
+        Composing these before the sweep starts finds unknown keys, group options and
+        ill-typed values before anything is written.
+        """
+        first = {p.name: p.choices[0] if p.kind == CATEGORICAL else p.low for p in self.params}
+        probes = [self.overrides(first)]
+        for param in self.params:
+            for value in param.choices[1:] if param.kind == CATEGORICAL else (param.high,):
+                probes.append(self.overrides({**first, param.name: value}))
+        return probes
+
     @classmethod
     def parse(cls, arguments: Iterable[str], *, config_loader: Any = None) -> SearchSpace:
         """The space of override strings (the command line after ``hydra.sweeper.params``).

@@ -43,6 +43,7 @@ def config_parameter_name(fn: Callable[..., Any]) -> str:
 def bind_config_parameter(fn: Callable[..., Any], task_kwargs: dict[str, Any]) -> Callable[[Any], Any]:
     """``fn`` as a Hydra task function: ``task(cfg)`` calls ``fn(<its config param>=cfg, **task_kwargs)``."""
     name = config_parameter_name(fn)
+    _check_nothing_else_required(fn, {name, *task_kwargs})
     if not task_kwargs:
         return fn
     if name in task_kwargs:
@@ -53,6 +54,23 @@ def bind_config_parameter(fn: Callable[..., Any], task_kwargs: dict[str, Any]) -
         return fn(**{name: cfg}, **task_kwargs)
 
     return task
+
+
+def _check_nothing_else_required(fn: Callable[..., Any], given: set[str]) -> None:
+    """Refuse a task with parameters that neither the config nor ``task_kwargs`` fill (before any job runs)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    needed = [p.name for p in signature.parameters.values()
+              if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in given]
+    if needed:
+        names = ", ".join(f"'{n}'" for n in needed)
+        raise UsageError(
+            f"task '{getattr(fn, '__name__', fn)}' also needs {names}, which no job can give it",
+            fix=f"give {'them defaults' if len(needed) > 1 else 'it a default'}, or read the value from the config "
+                f"(cfg.{needed[0]})",
+        )
 
 
 def make_task_function(

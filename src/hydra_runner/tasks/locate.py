@@ -288,6 +288,24 @@ def _find_task(module: ModuleType) -> Callable[..., Any]:
     )
 
 
+def _syntax_error(e: SyntaxError) -> TargetError:
+    where = f"{e.filename}:{e.lineno}" if e.filename else "the target"
+    line = (e.text or "").rstrip("\n")
+    detail = f"{line}\n{' ' * max((e.offset or 1) - 1, 0)}^" if line else None
+    return TargetError(f"{where}: {e.msg}", fix=f"correct the line in {e.filename or 'the file'}", detail=detail)
+
+
+def _raised_at_import(module_part: str, e: Exception) -> TargetError:
+    """What importing the target raised, told by the frames of the user's own code (not importlib's)."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if "importlib" not in f.filename and f"{os.sep}hydra_runner{os.sep}" not in f.filename]
+    detail = "".join(traceback.format_list(frames)).rstrip() or None
+    last = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return TargetError(f"importing '{module_part}' raised {type(e).__name__}: {e}",
+                       fix=f"correct what the module runs when imported{last}; --verbose shows the whole traceback",
+                       detail=detail)
+
+
 def resolve_target(target: str, project_root: Optional[Path] = None) -> TaskSpec:
     """Import ``target`` and find its task function.
 
@@ -306,6 +324,10 @@ def resolve_target(target: str, project_root: Optional[Path] = None) -> TaskSpec
         raise
     except ImportError as e:  # ModuleNotFoundError too: what the target's own imports need
         raise _import_failed(module_part, e, root) from e
+    except SyntaxError as e:
+        raise _syntax_error(e) from e
+    except Exception as e:
+        raise _raised_at_import(module_part, e) from e
     if function_name:
         fn = getattr(module, function_name, None)
         if fn is None or not callable(fn):

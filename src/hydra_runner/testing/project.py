@@ -23,6 +23,11 @@ class Result:
     err: str
 
 
+# Hydra 1.4 warns, where @hydra.main is applied, that version_base is deprecated; the test apps keep
+# version_base="1.3" for Hydra 1.3, and the tests read what hydra-runner prints.
+VERSION_BASE_DEPRECATION = "ignore:The version_base parameter is deprecated"
+
+
 class Project:
     """A throw-away project directory with files, and the hydra-runner CLI run inside it."""
 
@@ -43,7 +48,7 @@ class Project:
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", **(env or {})},
+            env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", "PYTHONWARNINGS": VERSION_BASE_DEPRECATION, **(env or {})},
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
@@ -85,6 +90,6 @@ def start_sweep(project: Project, *args: str, env: dict[str, str] | None = None)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", **(env or {})},
+        env={**os.environ, "HYDRA_RUNNER_IN_PROJECT_VENV": "", "PYTHONWARNINGS": VERSION_BASE_DEPRECATION, **(env or {})},
         start_new_session=True,
     )

@@ -16,10 +16,11 @@ PROJECT_EXCLUDES = (".git/", ".venv/", "venv/", ".tools/", "outputs/", "multirun
                     "*.pyc", ".pytest_cache/", ".hydra-runner/")
 
 
-def task_options(config: Any, task_name: str, key: str = "task_env") -> dict[str, Any]:
-    """Ray task options from the job's ``task_env`` (see :mod:`.task_env`)."""
+def task_options(config: Any, task_name: str, key: str = "task_env",
+                 default_resources: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Ray task options from the job's ``task_env`` (see :mod:`.task_env`); ``default_resources`` if it asks for none."""
     env = TaskEnv.of(config, task_name, key)
-    resources = dict(env.resources)
+    resources = dict(env.resources or default_resources or {})
     options: dict[str, Any] = {"num_cpus": float(resources.pop("cpu", 1)), "max_retries": 0}
     if "gpu" in resources:
         options["num_gpus"] = float(resources.pop("gpu"))

@@ -184,7 +184,8 @@ class RayLauncher(RunnerLauncher):
         ray = self._ray()
         num, overrides = job
         composed = self.compose(job)
-        options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key)
+        options = task_options(composed.task_config(), str(self.config.hydra.job.name), self.task_env_key,
+                               self.options.default_resources)
         self.record_start(job, composed=composed, worker="ray", slot=describe(options))
         nodes = ray.nodes()
         self._node_names.update((n["NodeID"], n.get("NodeName") or n["NodeID"][:8]) for n in nodes)
