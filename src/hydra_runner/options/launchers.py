@@ -192,6 +192,9 @@ class SlurmOptions(LaunchOptions):
                                    cli=False)
     poll_interval: float = option(2.0, help="Seconds between two questions to Slurm about the running jobs.",
                                   cli=False, check=check_positive_seconds)
+    signal_delay: int = option(30, help="Seconds between Slurm's warning (time limit, preemption) and the kill: "
+                               "the time a job's checkpoint has (hydra_runner.on_requeue).", cli=False,
+                               check=check_count)
 
     def __post_init__(self) -> None:
         super().__post_init__()

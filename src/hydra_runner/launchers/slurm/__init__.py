@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -66,6 +67,9 @@ class SlurmLauncher(RunnerLauncher):
         self.setup_lines = list(options.setup)
         self.python = options.python
         self.poll_interval = options.poll_interval
+        self.signal_delay = options.signal_delay
+        #: How often each job was submitted (a job's later runs may resume from what it saved).
+        self.submissions: Counter[int] = Counter()
         self._queued: list[JobSpec] = []
         self._running: dict[int, _Running] = {}
         self._ended: list[Ended] = []
@@ -241,6 +245,10 @@ class SlurmLauncher(RunnerLauncher):
 
     def _ended_as(self, running: _Running, verdict: Verdict) -> Ended:
         job = running.job
+        for _ in range(verdict.restarts):  # each run Slurm requeued (time limit, preemption) was an attempt
+            self._start(running)
+            self.recorder.started(JobSpec(job.num, job.overrides), worker=f"{SLURM_PREFIX}{job.slurm_id}",
+                                  slot=job.request)
         self._start(running, verdict.node, verdict.started)
         status = verdict.status
         message = verdict.error or ""

@@ -25,6 +25,8 @@ __all__ = ["ACTIVE", "UNKNOWN", "ClusterState", "StateReader", "Verdict", "judge
 ACTIVE = frozenset({"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
                     "RESIZING", "SUSPENDED", "STOPPED", "SIGNALING", "STAGE_OUT", "SPECIAL_EXIT",
                     "UNKNOWN"})
+#: What submitit raises in a job at its time limit when it will not requeue it (no retries left).
+_NOT_REQUEUED = "UncompletedJobError: Job not requeued because"
 #: How a job that ended without writing its outcome is recorded, by Slurm's state.
 _ENDED_AS = {"TIMEOUT": Status.TIMEOUT, "DEADLINE": Status.TIMEOUT, "CANCELLED": Status.INTERRUPTED}
 
@@ -55,6 +57,8 @@ class Verdict:
     #: When the task ran, as the job reported it (None for a job that died without saying).
     started: Optional[float] = None
     ended: Optional[float] = None
+    #: How often Slurm requeued the job before the run that ended it (time limit, preemption).
+    restarts: int = 0
 
 
 class StateReader:
@@ -127,9 +131,13 @@ def judge(sweep_dir: Path, num: int, slurm_id: str, state: Optional[ClusterState
     outcome = read_outcome(sweep_dir, num)
     if outcome is not None:
         completed = bool(outcome.get("completed"))
-        return Verdict(Status.SUCCEEDED if completed else Status.FAILED, None if completed else outcome.get("error"),
-                       outcome.get("value") if completed else None, outcome.get("output_dir"), outcome.get("node"),
-                       outcome.get("started"), outcome.get("ended"))
+        error = None if completed else str(outcome.get("error") or "")
+        status = Status.SUCCEEDED if completed else Status.FAILED
+        if error is not None and _NOT_REQUEUED in error:  # submitit's word for a time limit it gave up on
+            status = Status.TIMEOUT
+        return Verdict(status, error, outcome.get("value") if completed else None, outcome.get("output_dir"),
+                       outcome.get("node"), outcome.get("started"), outcome.get("ended"),
+                       int(outcome.get("restarts") or 0))
     if state is not None and state.active:
         return None
     if state is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from hydra_runner.errors import UsageError
+from hydra_runner.jobs.checkpoint import RESTARTS_VARIABLE
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.launchers.slurm.resources import describe, impossible, partitions, sbatch_parameters
 
@@ -112,16 +113,20 @@ def submit_arrays(launcher: SlurmLauncher, jobs: Sequence[JobSpec], sweep_dir: P
     submitted: list[Submitted] = []
     for members in groups.values():
         params = members[0][1]
-        executor = submitit.SlurmExecutor(folder=str(folder), max_num_timeout=launcher.retries,
-                                          python=launcher.python)
+        # A job at its time limit is not requeued by submitit: it ends as timed out (its saves
+        # made) and the schedule runs it again, up to --retries, as any backend's lost job.
+        executor = submitit.SlurmExecutor(folder=str(folder), max_num_timeout=0, python=launcher.python)
         executor.update_parameters(**array_parameters(params, job_name=task_name, setup=launcher.setup_lines,
                                                       array_parallelism=launcher.array_parallelism,
-                                                      count=len(members)))
+                                                      count=len(members), signal_delay=launcher.signal_delay))
         for (num, _), _, _ in members:
             outcome_path(sweep_dir, num).unlink(missing_ok=True)  # a retry's outcome, not the last attempt's
+        node_job = NodeJob(str(setup_file))
         with executor.batch():  # one array (a single job is submitted as a plain job)
-            slurm_jobs = [executor.submit(run_on_node, str(setup_file), num, list(overrides),
-                                          str(outcome_path(sweep_dir, num))) for (num, overrides), _, _ in members]
+            slurm_jobs = [executor.submit(node_job, num, list(overrides), str(outcome_path(sweep_dir, num)),
+                                          launcher.submissions[num]) for (num, overrides), _, _ in members]
+        for (num, _), _, _ in members:
+            launcher.submissions[num] += 1
         request = describe(params)
         for ((num, overrides), _, directory), slurm_job in zip(members, slurm_jobs):
             submitted.append(Submitted(num, list(overrides), str(slurm_job.job_id), directory, request))
@@ -129,14 +134,14 @@ def submit_arrays(launcher: SlurmLauncher, jobs: Sequence[JobSpec], sweep_dir: P
 
 
 def array_parameters(params: dict[str, Any], *, job_name: str, setup: Sequence[str],
-                     array_parallelism: Optional[int], count: int) -> dict[str, Any]:
+                     array_parallelism: Optional[int], count: int, signal_delay: int = 30) -> dict[str, Any]:
     """submitit's parameters for an array of ``count`` jobs that ask for ``params`` (:func:`sbatch_parameters`)."""
     params = dict(params)
     lines = [*setup, *params.pop("setup", [])]
     # No time limit unless the job asks (submitit's default is 5 minutes: the partition's is
     # what a user expects), no wckey (clusters that enforce them refuse submitit's), and time
     # for a checkpoint between Slurm's warning signal and the kill.
-    return {"job_name": job_name, "array_parallelism": array_parallelism or count, "signal_delay_s": 30,
+    return {"job_name": job_name, "array_parallelism": array_parallelism or count, "signal_delay_s": signal_delay,
             "time": None, "wckey": None, **({"setup": lines} if lines else {}), **params}
 
 
@@ -152,6 +157,34 @@ def sbatch_script(parameters: dict[str, Any], *, folder: str, python: str, count
 # -- on the node ------------------------------------------------------------------------------------------
 
 
+class NodeJob:
+    """What submitit runs for each job: :func:`run_on_node`, checkpointable.
+
+    On Slurm's warning (time limit, preemption) submitit calls :meth:`checkpoint`: the job's
+    own saves run (:func:`hydra_runner.on_requeue`). A preempted job is then requeued by
+    submitit (the same Slurm job runs again); one at its time limit ends as timed out, and the
+    schedule submits it again up to ``--retries`` times. Either way the next run is in the same
+    output dir, and :func:`hydra_runner.restarts` counts the runs before it.
+    """
+
+    def __init__(self, setup_file: str) -> None:
+        self.setup_file = setup_file
+
+    def __call__(self, num: int, overrides: list[str], outcome_file: str, earlier_runs: int = 0) -> dict[str, Any]:
+        # Runs before this one: earlier submissions of the job, and Slurm's requeues of this one.
+        restarts = earlier_runs + int(os.environ.get("SLURM_RESTART_COUNT") or 0)
+        os.environ[RESTARTS_VARIABLE] = str(restarts)
+        return run_on_node(self.setup_file, num, overrides, outcome_file)
+
+    def checkpoint(self, *args: Any, **kwargs: Any) -> Any:
+        from submitit.helpers import DelayedSubmission
+
+        from hydra_runner.jobs.checkpoint import run_requeue_hooks
+
+        run_requeue_hooks()
+        return DelayedSubmission(self, *args, **kwargs)
+
+
 def run_on_node(setup_file: str, num: int, overrides: list[str], outcome_file: str) -> dict[str, Any]:
     """Run job ``num`` in this Slurm job and write its outcome to ``outcome_file`` (also its return value)."""
     from hydra_runner.jobs.outcome import outcome_report
@@ -162,7 +195,8 @@ def run_on_node(setup_file: str, num: int, overrides: list[str], outcome_file: s
     runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
     started = time.time()
     report = outcome_report(runner.run(num, overrides))
-    report.update(node=os.environ.get("SLURMD_NODENAME"), started=started, ended=time.time())
+    report.update(node=os.environ.get("SLURMD_NODENAME"), started=started, ended=time.time(),
+                  restarts=int(os.environ.get("SLURM_RESTART_COUNT") or 0))
     if int(os.environ.get("SLURM_PROCID", "0")) != 0:
         return report  # a job of several tasks: its first task speaks for it
     # Written whole or not at all: the sweep may read it the moment it appears.
