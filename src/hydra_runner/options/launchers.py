@@ -184,6 +184,9 @@ class SlurmOptions(LaunchOptions):
                                                   "slurm", "how many jobs of the array run at once (its %N)"))
     wait: bool = option(True, help="With --launcher ray or slurm: submit the jobs and return at once "
                         "(see hydra-runner status).", flags=("--no-wait",))
+    jobs_per_allocation: int = option(1, help="With Slurm: run K jobs one after another in each allocation, the "
+                                      "task imported once (many short jobs cost a few allocations).", metavar="K",
+                                      check=check_count)
     task_env_key: str = option("task_env", help="The config node holding each job's resources and env_vars.",
                                cli=False)
     setup: list[str] = option([], help="Shell lines each job's sbatch script runs first (module load ..., "
@@ -198,6 +201,12 @@ class SlurmOptions(LaunchOptions):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.jobs_per_allocation < 1:
+            raise UsageError("--jobs-per-allocation is how many jobs each Slurm allocation runs",
+                             fix="give a number >= 1")
+        if self.jobs_per_allocation > 1 and self.timeout is not None:
+            raise UsageError("--timeout stops a job by cancelling its allocation, which --jobs-per-allocation "
+                             "shares between jobs", fix="drop one of them (a time limit can go in task_env.resources.time)")
         if not self.wait:
             _refuse_waiting_flags(self)
 

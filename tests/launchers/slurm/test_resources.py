@@ -60,3 +60,11 @@ def test_an_impossible_request_is_refused_before_anything_is_submitted(
     assert set(slurm_cluster.run("squeue", "-h", "-t", "all", "-o", "%i").stdout.split()) == before
     sweep_dir = latest_sweep(project.root)
     assert sweep_dir is not None and not list((sweep_dir / ".slurm").glob("*submitted.pkl"))
+
+
+def test_what_sbatch_refuses_is_an_error_with_its_words(tmp_path: Path, slurm_cluster: SlurmCluster) -> None:
+    project = make_project(tmp_path, {"conf/task_env/odd.yaml": "resources: {sbatch: [\"--no-such-flag=1\"]}\n"})
+    result = sweep(project, slurm_cluster, "x=1", "+task_env=odd")
+    assert result.code == 2, result.err
+    assert "sbatch refused the array of job #0" in result.err and "no-such-flag" in result.err, result.err
+    assert "\nfix: " in result.err and "Traceback" not in result.err

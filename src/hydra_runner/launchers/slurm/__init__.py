@@ -68,6 +68,7 @@ class SlurmLauncher(RunnerLauncher):
         self.python = options.python
         self.poll_interval = options.poll_interval
         self.signal_delay = options.signal_delay
+        self.jobs_per_allocation = options.jobs_per_allocation
         #: How often each job was submitted (a job's later runs may resume from what it saved).
         self.submissions: Counter[int] = Counter()
         self._queued: list[JobSpec] = []
@@ -230,8 +231,8 @@ class SlurmLauncher(RunnerLauncher):
 
     @staticmethod
     def _cancel(slurm_ids: list[str]) -> None:
-        if slurm_ids:
-            subprocess.run(["scancel", *slurm_ids], capture_output=True, timeout=60)
+        if slurm_ids:  # jobs of one allocation share its id
+            subprocess.run(["scancel", *dict.fromkeys(slurm_ids)], capture_output=True, timeout=60)
 
     def _start(self, running: _Running, node: Optional[str] = None, at: Optional[float] = None) -> None:
         """Record that Slurm runs the job (when first seen running, or when it had ended by then)."""

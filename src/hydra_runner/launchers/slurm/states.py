@@ -1,6 +1,6 @@
 """How Slurm jobs stand: from ``sacct`` where the cluster keeps accounting, else ``squeue``, and the job's outcome file.
 
-A job's own outcome file (written by :func:`~.submit.run_on_node` when the task returns or
+A job's own outcome file (written by :class:`~.node.NodeJob` when the task returns or
 raises) is the truth about how it ended; Slurm is asked only whether a job without one is
 still pending or running, where, and what ended it otherwise (a crash, a time limit, a
 cancel, a preemption). ``sacct`` is asked first and, once it fails (no accounting), never

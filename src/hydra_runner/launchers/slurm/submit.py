@@ -1,11 +1,10 @@
 """Jobs into Slurm job arrays through submitit, and what runs them on the nodes.
 
 A sweep's jobs that ask for the same resources go into one array (``--array=0-K%N``: ``-j N``
-is its throttle). Each array task runs :func:`run_on_node` under submitit's own runner
-(``python -m submitit.core._submit``, which also handles Slurm's timeout and preemption
-signals): the same :class:`~hydra_runner.jobs.runner.JobRunner` as a pool worker, set up
-from the sweep's setup file, writing the job's outcome as a JSON file the sweep (or a later
-``hydra-runner status``) reads. Everything lives in the sweep dir, which the login node and
+is its throttle; with ``--jobs-per-allocation K`` each array task runs K jobs). Each array
+task runs a :class:`~.node.NodeJob` under submitit's own runner (``python -m
+submitit.core._submit``, which also handles Slurm's timeout and preemption signals), which
+writes each job's outcome as a JSON file the sweep (or a later ``hydra-runner status``) reads. Everything lives in the sweep dir, which the login node and
 the compute nodes share: ``.slurm/`` holds the setup, submitit's pickles and logs, and
 ``outcome/<num>.json``.
 """
@@ -13,24 +12,20 @@ the compute nodes share: ``.slurm/`` holds the setup, submitit's pickles and log
 from __future__ import annotations
 
 import json
-import os
-import pickle
-import sys
-import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from hydra_runner.errors import UsageError
-from hydra_runner.jobs.checkpoint import RESTARTS_VARIABLE
 from hydra_runner.jobs.model import JobSpec
+from hydra_runner.launchers.slurm.node import NodeJob, NodeTask
 from hydra_runner.launchers.slurm.resources import describe, impossible, partitions, sbatch_parameters
 
 if TYPE_CHECKING:
     from hydra_runner.launchers.slurm import SlurmLauncher
 
-__all__ = ["SLURM_DIR", "SLURM_PREFIX", "Submitted", "array_parameters", "outcome_path", "run_on_node", "sbatch_script",
+__all__ = ["SLURM_DIR", "SLURM_PREFIX", "Submitted", "array_parameters", "outcome_path", "sbatch_script",
            "submit_arrays"]
 
 SLURM_DIR = ".slurm"
@@ -116,20 +111,35 @@ def submit_arrays(launcher: SlurmLauncher, jobs: Sequence[JobSpec], sweep_dir: P
         # A job at its time limit is not requeued by submitit: it ends as timed out (its saves
         # made) and the schedule runs it again, up to --retries, as any backend's lost job.
         executor = submitit.SlurmExecutor(folder=str(folder), max_num_timeout=0, python=launcher.python)
-        executor.update_parameters(**array_parameters(params, job_name=task_name, setup=launcher.setup_lines,
-                                                      array_parallelism=launcher.array_parallelism,
-                                                      count=len(members), signal_delay=launcher.signal_delay))
         for (num, _), _, _ in members:
             outcome_path(sweep_dir, num).unlink(missing_ok=True)  # a retry's outcome, not the last attempt's
+        # Each array task runs K jobs of the sweep, one after the other (--jobs-per-allocation);
+        # a job run again gets an allocation of its own, away from whatever ended its last one.
+        per_task = max(1, launcher.jobs_per_allocation)
+        fresh = [member for member in members if not launcher.submissions[member[0][0]]]
+        chunks = [fresh[i:i + per_task] for i in range(0, len(fresh), per_task)]
+        chunks += [[member] for member in members if launcher.submissions[member[0][0]]]
+        executor.update_parameters(**array_parameters(params, job_name=task_name, setup=launcher.setup_lines,
+                                                      array_parallelism=launcher.array_parallelism,
+                                                      count=len(chunks), signal_delay=launcher.signal_delay))
         node_job = NodeJob(str(setup_file))
-        with executor.batch():  # one array (a single job is submitted as a plain job)
-            slurm_jobs = [executor.submit(node_job, num, list(overrides), str(outcome_path(sweep_dir, num)),
-                                          launcher.submissions[num]) for (num, overrides), _, _ in members]
-        for (num, _), _, _ in members:
-            launcher.submissions[num] += 1
+        try:
+            with executor.batch():  # one array (a single task is submitted as a plain job)
+                slurm_jobs = [executor.submit(node_job, [
+                    NodeTask(num, list(overrides), str(outcome_path(sweep_dir, num)), launcher.submissions[num])
+                    for (num, overrides), _, _ in chunk]) for chunk in chunks]
+        except Exception as e:  # sbatch said no (an account, a QOS, a limit): its words are the reason
+            said = getattr(e, "output", None) or getattr(e, "stderr", None) or str(e)
+            said = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
+            last = (said.strip().splitlines() or ["(no message)"])[-1]
+            raise UsageError(f"sbatch refused the array of job #{chunks[0][0][0][0]}: {last}",
+                             fix="check the jobs' task_env resources (partition, account, qos) with your "
+                                 "cluster's limits (sacctmgr show assoc, scontrol show partition)") from None
         request = describe(params)
-        for ((num, overrides), _, directory), slurm_job in zip(members, slurm_jobs):
-            submitted.append(Submitted(num, list(overrides), str(slurm_job.job_id), directory, request))
+        for chunk, slurm_job in zip(chunks, slurm_jobs):
+            for (num, overrides), _, directory in chunk:
+                launcher.submissions[num] += 1
+                submitted.append(Submitted(num, list(overrides), str(slurm_job.job_id), directory, request))
     return submitted, setup_file
 
 
@@ -152,55 +162,3 @@ def sbatch_script(parameters: dict[str, Any], *, folder: str, python: str, count
     command = f"{python} -u -m submitit.core._submit {folder}"
     return str(_make_sbatch_string(command=command, folder=folder, map_count=count if count > 1 else None,
                                    **parameters))
-
-
-# -- on the node ------------------------------------------------------------------------------------------
-
-
-class NodeJob:
-    """What submitit runs for each job: :func:`run_on_node`, checkpointable.
-
-    On Slurm's warning (time limit, preemption) submitit calls :meth:`checkpoint`: the job's
-    own saves run (:func:`hydra_runner.on_requeue`). A preempted job is then requeued by
-    submitit (the same Slurm job runs again); one at its time limit ends as timed out, and the
-    schedule submits it again up to ``--retries`` times. Either way the next run is in the same
-    output dir, and :func:`hydra_runner.restarts` counts the runs before it.
-    """
-
-    def __init__(self, setup_file: str) -> None:
-        self.setup_file = setup_file
-
-    def __call__(self, num: int, overrides: list[str], outcome_file: str, earlier_runs: int = 0) -> dict[str, Any]:
-        # Runs before this one: earlier submissions of the job, and Slurm's requeues of this one.
-        restarts = earlier_runs + int(os.environ.get("SLURM_RESTART_COUNT") or 0)
-        os.environ[RESTARTS_VARIABLE] = str(restarts)
-        return run_on_node(self.setup_file, num, overrides, outcome_file)
-
-    def checkpoint(self, *args: Any, **kwargs: Any) -> Any:
-        from submitit.helpers import DelayedSubmission
-
-        from hydra_runner.jobs.checkpoint import run_requeue_hooks
-
-        run_requeue_hooks()
-        return DelayedSubmission(self, *args, **kwargs)
-
-
-def run_on_node(setup_file: str, num: int, overrides: list[str], outcome_file: str) -> dict[str, Any]:
-    """Run job ``num`` in this Slurm job and write its outcome to ``outcome_file`` (also its return value)."""
-    from hydra_runner.jobs.outcome import outcome_report
-    from hydra_runner.jobs.runner import JobRunner, apply_bootstrap
-
-    boot, setup = pickle.loads(Path(setup_file).read_bytes())
-    apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)
-    runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
-    started = time.time()
-    report = outcome_report(runner.run(num, overrides))
-    report.update(node=os.environ.get("SLURMD_NODENAME"), started=started, ended=time.time(),
-                  restarts=int(os.environ.get("SLURM_RESTART_COUNT") or 0))
-    if int(os.environ.get("SLURM_PROCID", "0")) != 0:
-        return report  # a job of several tasks: its first task speaks for it
-    # Written whole or not at all: the sweep may read it the moment it appears.
-    partial = Path(f"{outcome_file}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(report))
-    partial.replace(outcome_file)
-    return report
