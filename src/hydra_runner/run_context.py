@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from hydra_runner.errors import UsageError
+from hydra_runner.options._base import is_unset
 from hydra_runner.options.launchers import (
     LaunchOptions,
     choose_launcher,
@@ -114,7 +115,7 @@ class RunContext:
         if launcher is not None and not multirun:
             specs = launcher_keywords()
             flags = [specs[key].info.shown_flag(specs[key].name) if key in specs else f"--{key}"
-                     for key, value in keywords.items() if value not in (None, False, ()) and key in {"launcher", *specs}]
+                     for key, value in keywords.items() if not is_unset(value) and key in {"launcher", *specs}]
             raise UsageError(f"{', '.join(flags)} only apply to sweeps (a launcher runs the jobs of a multirun)",
                              fix="use hydra-runner multirun (or run -m), or hydra_multirun")
         return cls(launcher=launcher, trackers=trackers, command=command)

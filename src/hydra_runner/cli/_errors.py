@@ -32,6 +32,14 @@ def _print_error(error: Any) -> None:
         click.secho(f"fix: {error.fix}", fg="yellow", err=True)
 
 
+def _print_click_error(e: click.ClickException) -> None:
+    """click's own refusals (a bad flag value, a missing argument) in the form of every other error."""
+    ctx = getattr(e, "ctx", None)
+    command = ctx.command_path if ctx is not None else "hydra-runner"
+    click.secho(f"error: {e.format_message()}", fg="red", err=True)
+    click.secho(f"fix: see {command} --help", fg="yellow", err=True)
+
+
 def _print_task_traceback(exc: BaseException, verbose: bool) -> None:
     tb = traceback.TracebackException.from_exception(exc)
     if not verbose:
@@ -50,7 +58,7 @@ def run_guarded(command: click.Command, args: list[str], obj: Any = None) -> int
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        e.show()
+        _print_click_error(e)
         return EXIT_USAGE
     except click.Abort:
         return EXIT_INTERRUPTED

@@ -6,6 +6,7 @@ Only click is imported at start-up: rich and the journal are imported when a com
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,9 @@ def results_command(
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
     if output is not None and plot_metric is None:
         raise UsageError("--output is where --plot writes", fix="add --plot [METRIC]")
+    for path in (csv_path, json_path):
+        if path not in (None, "-"):
+            _check_writable(Path(path))  # before the plot or anything else is written
     directory = resolve_sweep_dir(sweep_dir)
     collect_detached(directory)  # jobs a cluster ran (--no-wait): their outcomes into the journal first
     report = load_results(directory)
@@ -225,6 +229,18 @@ def relative(path: Path) -> Path:
         return path.absolute().relative_to(Path.cwd())
     except ValueError:
         return path
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a --csv/--json PATH that cannot be written, as an OSError from opening it would say."""
+    import errno
+
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    parent = path.parent
+    if not parent.is_dir():
+        code = errno.ENOTDIR if any(p.is_file() for p in (parent, *parent.parents)) else errno.ENOENT
+        raise OSError(code, os.strerror(code), str(path))
 
 
 def _file_name(metric: str) -> str:

@@ -9,9 +9,11 @@ has what their messages share. ``_environment`` tells faults of files and dirs a
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Optional, Sequence
 
 from hydra_runner.diagnose._defaults import (
+    defaults_entry_type,
     missing_config,
     missing_option,
     missing_primary,
@@ -44,6 +46,7 @@ _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = 
     mode_error,
     plugin_instantiation,
     yaml_error,
+    defaults_entry_type,
     missing_option,
     missing_config,
     missing_primary,
@@ -68,7 +71,18 @@ def is_config_error(exc: BaseException) -> bool:
         return isinstance(exc, MissingMandatoryValue)
     from hydra_runner.diagnose._plugins import names_plugin_key
 
-    return isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError)) or names_plugin_key(exc)
+    return (isinstance(exc, (HydraException, OmegaConfBaseException, YAMLError)) or names_plugin_key(exc)
+            or _raised_by_hydra(exc))
+
+
+def _raised_by_hydra(exc: BaseException) -> bool:
+    """A ValueError or TypeError that Hydra's own code raised: its reading of a config or an override."""
+    if not isinstance(exc, (ValueError, TypeError)) or exc.__traceback__ is None:
+        return False
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{os.sep}hydra{os.sep}" in tb.tb_frame.f_code.co_filename
 
 
 def translate(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:

@@ -73,6 +73,21 @@ def yaml_error(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigE
     )
 
 
+def defaults_entry_type(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    """A defaults list, or a group override, holding something that is not a config's name."""
+    msg = str(exc)
+    if "Config group override must be a string or a list" in msg:
+        odd = [o for o in overrides if o.startswith(("@", "+=", "++=")) or "@=" in o]
+        return ConfigError(f"override '{odd[0]}' names no config group" if odd else
+                           "a config group override gives a number where an option's name goes",
+                           detail=msg, fix="write GROUP=OPTION (for example model=mlp), or KEY=VALUE for a value")
+    if "Unsupported type in defaults" in msg or "Invalid defaults list" in msg:
+        return ConfigError(msg.splitlines()[0], detail=msg,
+                           fix="write the defaults list as YAML list entries: '- model: mlp', '- base_config' "
+                               "or '- _self_'")
+    return None
+
+
 def missing_option(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
     msg = str(exc)
     m = re.search(r"Could not find '([^']+)/([^'/]+)'", msg)

@@ -165,7 +165,10 @@ class SweepJournal:
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         self._lock_fd: Optional[int] = None
         new = create and not self.path.exists()
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        except sqlite3.DatabaseError as e:  # a dir where the file should be, or no permission
+            raise damaged_journal(self.path, e) from e
         if new:
             # A journal being made holds nothing to lose yet: no waiting for the disk (a dozen
             # syncs, 20 ms while a sweep's workers start) on the way to the first job.

@@ -27,7 +27,7 @@ from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional, Sequenc
 
 from hydra_runner.errors import UsageError
 
-__all__ = ["OptionInfo", "Options", "check_count", "check_positive_seconds", "option", "quoted"]
+__all__ = ["OptionInfo", "Options", "check_count", "check_positive_seconds", "is_unset", "option", "quoted"]
 
 
 class OptionValueError(ValueError):
@@ -207,6 +207,11 @@ def _config_type(hint: Any) -> Any:
         args = [_config_type(arg) for arg in typing.get_args(hint)]
         return typing.Optional[args[0]] if len(args) == 2 and type(None) in args else Any
     return hint
+
+
+def is_unset(value: Any) -> bool:
+    """A flag's value when it was not given: None, an unset switch (False) or no repeated values."""
+    return value is None or value is False or value == ()
 
 
 def quoted(text: str) -> str:

@@ -18,6 +18,7 @@ from hydra_runner.options._base import (
     OptionValueError,
     check_count,
     check_positive_seconds,
+    is_unset,
     option,
 )
 
@@ -225,7 +226,8 @@ def choose_launcher(given: Mapping[str, Any]) -> Optional[LaunchOptions]:
     ``launcher`` names the backend; else a flag that only one backend has and that chooses
     it (``--ray-address``) does; else any launcher flag means the default backend.
     """
-    given = {key: value for key, value in given.items() if value not in (None, False, ())}
+    # Not "in (None, False, ())": 0 == False, and -j 0 or --timeout 0 must reach their checks.
+    given = {key: value for key, value in given.items() if not is_unset(value)}
     name = given.pop("launcher", None)
     chosen = name is not None
     if name is None:

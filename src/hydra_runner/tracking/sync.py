@@ -40,10 +40,10 @@ def sync_sweep(sweep_dir: Path, *, tracking_uri: Optional[str] = None, experimen
     settings = config.hydra.get("callbacks", {}).get("mlflow", {}) or {}
     uri = resolve_uri(tracking_uri, settings.get("tracking_uri"), start=sweep_dir)
     name = experiment or settings.get("experiment") or str(config.hydra.job.name)
-    tracker = MlflowTracker(uri, name)
-    with SweepJournal.open(sweep_dir) as journal:
+    with SweepJournal.open(sweep_dir) as journal:  # before MLflow makes anything: a damaged journal stops here
         records = journal.jobs()
         meta = journal.meta
+    tracker = MlflowTracker(uri, name)
     tags = {"sweep_dir": str(sweep_dir), "command": " ".join(meta.get("command", []))[:5000],
             "sweeper": str(meta.get("sweeper", "")).rsplit(".", 1)[-1], "launcher": str(meta.get("launcher", ""))}
     tracker.start_sweep(name=f"{sweep_dir.parent.name}/{sweep_dir.name}", tags=tags, key=str(sweep_dir))
