@@ -26,6 +26,7 @@ from hydra_runner.cli.named import (
     named_command,
     named_command_names,
 )
+from hydra_runner.cli.cancel import cancel_command
 from hydra_runner.cli.new import new_group
 from hydra_runner.cli.results import results_command, sweeps_command
 from hydra_runner.cli.resume import resume_command
@@ -85,6 +86,7 @@ cli.add_command(results_command)
 cli.add_command(sweeps_command)
 cli.add_command(sync_command)
 cli.add_command(status_command)
+cli.add_command(cancel_command)
 cli.add_command(doctor_command)
 cli.add_command(commands_command)
 cli.add_command(completion_command)

@@ -122,3 +122,31 @@ def test_scancel_of_a_job_then_resume_runs_it_again(project: Project, slurm_clus
     assert all(job.status is Status.SUCCEEDED for job in final.values())
     assert final[1].attempts == 2 and final[0].attempts == 1
     assert final[1].worker != jobs[1].worker
+
+
+def test_cancel_from_a_new_shell_then_resume(project: Project, slurm_cluster: SlurmCluster) -> None:
+    # -j 1: job #0 runs (and hangs), #1 and #2 wait in Slurm's queue.
+    result = sweep(project, slurm_cluster, "x=0,1,2", "hang_once=0", "-j", "1", "--no-wait")
+    assert result.code == 0, result.err
+    deadline = time.monotonic() + 60
+    while not (project.root / "hung").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    one = project.cli("cancel", "2", env=slurm_cluster.env)
+    assert one.code == 0 and "cancelled 1 job" in one.out and "#2" in one.out, one.out + one.err
+    rest = project.cli("cancel", env=slurm_cluster.env)
+    assert rest.code == 0 and "#0, #1" in rest.out, rest.out + rest.err
+    jobs = records(project)
+    assert {job.status for job in jobs.values()} == {Status.INTERRUPTED}
+    array = str(jobs[0].worker).removeprefix("slurm:").split("_")[0]
+    assert slurm_cluster.run("squeue", "-h", "-r", "-t", "pending,running", "-j", array, "-o", "%i",
+                             check=False).stdout.split() == []
+    resumed = project.cli("resume", env=slurm_cluster.env, timeout=240)
+    assert resumed.code == 0, resumed.err
+    deadline = time.monotonic() + 120
+    while project.cli("status", env=slurm_cluster.env).out.find("3 ended") < 0:
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    assert {num: job.value for num, job in records(project).items()} == {0: 0, 1: 10, 2: 20}
+    nothing = project.cli("cancel", env=slurm_cluster.env)
+    assert nothing.code == 0 and "no job" in nothing.out

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from hydra_runner.jobs.model import Status
 from hydra_runner.journal.sqlite import SweepJournal
 from hydra_runner.launchers.slurm.states import UNKNOWN, StateReader, judge
 from hydra_runner.launchers.slurm.submit import SLURM_PREFIX
 
-__all__ = ["SLURM_META", "SlurmJobState", "collect", "slurm_id_of"]
+__all__ = ["SLURM_META", "SlurmJobState", "cancel", "collect", "slurm_id_of"]
 
 #: The journal's record that a sweep's jobs were left to Slurm (--no-wait).
 SLURM_META = "slurm_jobs"
@@ -81,3 +81,41 @@ def collect(sweep_dir: Path) -> Optional[list[SlurmJobState]]:
             journal.job_finished(record.num, verdict.status, directory=verdict.directory, value=verdict.value,
                                  error=verdict.error, ended=verdict.ended)
         return found
+
+
+def cancel(sweep_dir: Path, nums: Sequence[int] = ()) -> list[int]:
+    """Cancel the sweep's jobs still on Slurm (all, or those numbered ``nums``); their numbers.
+
+    A sweep left to Slurm (--no-wait) records them as interrupted (``resume`` runs them again);
+    a sweep that is waiting for its jobs records what Slurm did to them itself.
+    """
+    import subprocess
+
+    from hydra_runner.errors import UsageError
+
+    collect(sweep_dir)  # jobs that ended meanwhile are not cancelled, they are collected
+    with SweepJournal.open(sweep_dir) as journal:
+        detached = bool(journal.meta.get(SLURM_META))
+        live = journal.is_running_elsewhere()
+        records = {record.num: record for record in journal.jobs()}
+        unknown = sorted(set(nums) - set(records))
+        if unknown:
+            raise UsageError(f"the sweep has no job {', '.join(f'#{n}' for n in unknown)}",
+                             fix=f"give job numbers from hydra-runner results {sweep_dir}")
+        on_slurm = {num: slurm_id for num, record in records.items()
+                    if (slurm_id := slurm_id_of(record.worker)) is not None
+                    and record.status in (Status.SUBMITTED, Status.RUNNING, Status.PENDING)
+                    and (detached or live) and (not nums or num in nums)}
+        if not on_slurm:
+            if not detached and not any(slurm_id_of(record.worker) for record in records.values()):
+                raise UsageError(f"{sweep_dir} has no Slurm jobs: hydra-runner cancel stops jobs submitted with "
+                                 "--launcher slurm", fix="stop a running sweep with Ctrl-C in its terminal")
+            return []
+        done = subprocess.run(["scancel", *dict.fromkeys(on_slurm.values())], capture_output=True, text=True,
+                              timeout=60)
+        if done.returncode != 0:
+            raise UsageError(f"scancel failed: {done.stderr.strip()}", fix="check that Slurm answers (squeue)")
+        if detached:
+            for num in on_slurm:
+                journal.job_finished(num, Status.INTERRUPTED, error="cancelled (hydra-runner cancel)")
+        return sorted(on_slurm)
