@@ -68,7 +68,7 @@ def test_a_job_at_its_time_limit_saves_and_its_retry_resumes(tmp_path: Path, slu
     project = Project(tmp_path).write(FILES)
     proc, first = _warn_when_running(project, slurm_cluster, "+task_env=short", "--retries", "1")
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, (out, err, records(project)[0])
     assert "retrying" in out + err, out + err
     job = records(project)[0]
     assert job.status is Status.SUCCEEDED and job.attempts == 2
@@ -88,7 +88,7 @@ def test_a_preempted_job_is_requeued_and_resumes(tmp_path: Path, slurm_cluster: 
         time.sleep(0.2)
     slurm_cluster.run("scontrol", "update", f"JobId={slurm_id}", "StartTime=now")
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, (out, err, records(project)[0])
     job = records(project)[0]
     assert job.status is Status.SUCCEEDED and job.attempts == 2
     assert job.worker == f"slurm:{slurm_id}@node1"  # the same Slurm job, run again
