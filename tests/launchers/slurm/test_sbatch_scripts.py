@@ -57,3 +57,22 @@ def test_a_request_slurm_cannot_take_is_refused_with_a_fix(resources: dict, word
     with pytest.raises(UsageError, match=words) as caught:
         sbatch_parameters(OmegaConf.create({"task_env": {"resources": resources}}), "train")
     assert caught.value.fix
+
+
+def test_dry_run_shows_the_sbatch_parameters_of_each_job(tmp_path: Path) -> None:
+    from hydra_runner.testing.project import Project
+
+    project = Project(tmp_path).write({
+        "app.py": "def task(cfg):\n    return cfg.x\n",
+        "conf/config.yaml": "x: 0\n",
+        "conf/task_env/small.yaml": "resources: {cpu: 2, memory: 4Gi, time: 30}\n",
+        "conf/task_env/gpu.yaml": "resources: {cpu: 8, gpu: 1, partition: gpu, account: lab}\n",
+    })
+    result = project.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=1,2",
+                         "+task_env=small,gpu", "--launcher", "slurm", "--dry-run")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "4 jobs would run:"
+    assert lines[1] == "  #0 : x=1 +task_env=small  (sbatch: cpus=2 mem=4096M time=30)"
+    assert lines[4] == "  #3 : x=2 +task_env=gpu  (sbatch: partition=gpu cpus=8 gpus=1 account=lab)"
+    assert not (tmp_path / "multirun").exists()
