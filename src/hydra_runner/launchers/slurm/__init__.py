@@ -12,6 +12,7 @@ outcomes into the journal later (``hydra-runner status`` / ``results``).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers._schedule import launch_scheduled
 from hydra_runner.launchers.slurm.collect import SLURM_META
 from hydra_runner.launchers.slurm.states import UNKNOWN, StateReader, Verdict, judge
-from hydra_runner.launchers.slurm.submit import SLURM_PREFIX, Submitted, submit_arrays
+from hydra_runner.launchers.slurm.submit import SLURM_PREFIX, Submitted, outcome_path, submit_arrays
 from hydra_runner.options.launchers import SlurmOptions
 
 __all__ = ["SlurmLauncher"]
@@ -202,7 +203,11 @@ class SlurmLauncher(RunnerLauncher):
             states = self._reader.states(running.job.slurm_id for running in self._running.values())
         ended = []
         now = time.monotonic()
+        # One listing of the outcome files per round, not a look per job (a sweep may have thousands).
+        written = set(os.listdir(outcome_path(sweep_dir, 0).parent)) if states is None else None
         for num, running in list(self._running.items()):
+            if written is not None and f"{num}.json" not in written:
+                continue
             slurm_id = running.job.slurm_id
             state = states.get(slurm_id) if states is not None else None
             if state is not None:
