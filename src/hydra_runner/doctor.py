@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from hydra_runner._install import install_command
+
 __all__ = ["Check", "gpu_check", "mlflow_check", "plugin_checks", "run_checks", "slurm_check", "venv_check"]
 
 DIST = "hydra-runner"
@@ -99,7 +101,7 @@ def requirement_checks(names: tuple[str, ...] = ("hydra-core", "omegaconf")) -> 
         value = f"{version or 'not installed'}" + (f" (needs {needs})" if needs else "")
         if version is None or (requirement is not None and not requirement.specifier.contains(version, prereleases=True)):
             checks.append(Check(name, value, problem=f"{name} {version or 'is missing'}: hydra-runner needs {needs}",
-                                fix=f"pip install '{name}{needs}'", facts=facts))
+                                fix=install_command(f"{name}{needs}"), facts=facts))
         else:
             checks.append(Check(name, value, facts=facts))
     return checks
@@ -115,7 +117,7 @@ def extra_checks() -> list[Check]:
         version = _installed(requirement.name)
         needs = str(requirement.specifier)
         facts = {"package": requirement.name, "version": version, "required": needs or None}
-        install = f"pip install 'hydra-runner[{extra}]'"
+        install = install_command(f"hydra-runner[{extra}]")
         if version is None:
             checks.append(Check(f"[{extra}]", f"not installed ({install})", section="extras", facts=facts))
         elif requirement.specifier.contains(version, prereleases=True):
@@ -320,7 +322,7 @@ def mlflow_check(environ: Optional[Mapping[str, str]] = None, cwd: Optional[Path
         state, problem, fix = f"not checked ({scheme} store)", None, None
     if problem and not given:
         fix = f"{fix}; or set MLFLOW_TRACKING_URI"
-    note = "" if _installed("mlflow") else f"; mlflow not installed: pip install '{DIST}[mlflow]'"
+    note = "" if _installed("mlflow") else f"; mlflow not installed: {install_command(f'{DIST}[mlflow]')}"
     return Check("mlflow", f"{uri} ({origin}): {state}{note}", section="resources", problem=problem, fix=fix,
                  facts={"tracking_uri": uri, "from_environment": bool(given), "state": state})
 
@@ -334,8 +336,8 @@ def ray_check(environ: Optional[Mapping[str, str]] = None) -> Check:
     if version is None:
         if address:
             return Check("ray", f"not installed, RAY_ADDRESS={address}", section="resources", facts=facts,
-                         problem="RAY_ADDRESS is set but Ray is not installed", fix=f"pip install '{DIST}[ray]'")
-        return Check("ray", f"not installed (pip install '{DIST}[ray]')", section="resources", facts=facts)
+                         problem="RAY_ADDRESS is set but Ray is not installed", fix=install_command(f"{DIST}[ray]"))
+        return Check("ray", f"not installed ({install_command(f'{DIST}[ray]')})", section="resources", facts=facts)
     where = (f"RAY_ADDRESS={address}; --launcher ray still starts its own local Ray unless given"
              f" --ray-address {address}") if address else "--launcher ray starts a local Ray for each sweep"
     return Check("ray", f"{version}; {where}", section="resources", facts=facts)
@@ -352,7 +354,7 @@ def slurm_check(environ: Optional[Mapping[str, str]] = None) -> Check:
     facts: dict[str, Any] = {"submitit": version, "sbatch": sbatch, "accounting": None,
                              "slurm_conf": environ.get("SLURM_CONF")}
     if sbatch is None:
-        note = "" if version else f"; --launcher slurm also needs pip install '{DIST}[slurm]'"
+        note = "" if version else f"; --launcher slurm also needs {install_command(f'{DIST}[slurm]')}"
         return Check("slurm", f"no sbatch on PATH: not a Slurm login node{note}", section="resources", facts=facts)
 
     def answers(*argv: str) -> bool:
@@ -374,7 +376,7 @@ def slurm_check(environ: Optional[Mapping[str, str]] = None) -> Check:
     if version is None:
         return Check("slurm", f"{sbatch}; {states}; submitit not installed", section="resources", facts=facts,
                      problem="--launcher slurm submits through submitit, which is not installed",
-                     fix=f"pip install '{DIST}[slurm]'")
+                     fix=install_command(f"{DIST}[slurm]"))
     return Check("slurm", f"{sbatch}; {states}; submitit {version}", section="resources", facts=facts)
 
 
@@ -398,7 +400,7 @@ def venv_check(cwd: Optional[Path] = None) -> Check:
     if not has_hydra_runner(venv):
         return Check("project venv", f"{venv} has no hydra-runner", facts=facts,
                      problem=f"{venv} has no hydra-runner, so TARGET runs with {sys.executable}, not the project's Python",
-                     fix=f"{python} -m pip install hydra-runner (or uv add hydra-runner)")
+                     fix=f"{install_command('hydra-runner', python)} (or uv add hydra-runner)")
     return Check("project venv", f"{venv}: run and multirun switch to {python}", facts=facts)
 
 

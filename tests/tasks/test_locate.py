@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from hydra_runner._install import install_command
 from tests.conftest import SEED_000, Project
 
 TRAIN_PY = textwrap.dedent(SEED_000["src/train.py"]).lstrip("\n")
@@ -25,8 +26,8 @@ def test_a_library_that_is_not_installed_names_the_import_and_how_to_install_it(
     module = target.partition(":")[0]
     assert r.err.startswith(f"error: {module} could not be imported: No module named 'segmentation_toolkit'\n")
     assert "  src/train.py:1: import segmentation_toolkit\n" in r.err
-    assert (f"fix: install segmentation_toolkit into the environment the task runs in: {sys.executable} -m pip install "
-            "segmentation_toolkit, or add it to the project's dependencies") in r.err
+    assert (f"fix: install segmentation_toolkit into the environment the task runs in: "
+            f"{install_command('segmentation_toolkit')}, or add it to the project's dependencies") in r.err
 
 
 def test_verbose_shows_the_traceback(seed: Project) -> None:

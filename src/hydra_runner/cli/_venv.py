@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from hydra_runner._install import install_command
+
 __all__ = ["has_hydra_runner", "reexec_in_project_venv"]
 
 MARKER = "HYDRA_RUNNER_IN_PROJECT_VENV"
@@ -36,7 +38,7 @@ def reexec_in_project_venv(root: Path | None = None) -> None:
     if not has_hydra_runner(venv):
         sys.stderr.write(
             f"note: {venv} has no hydra-runner, so TARGET runs with {sys.executable}.\n"
-            f"      To use the project's environment: {python} -m pip install hydra-runner"
+            f"      To use the project's environment: {install_command('hydra-runner', python)}"
             " (or pass --no-venv to silence this).\n"
         )
         return

@@ -25,6 +25,7 @@ from hydra_runner.diagnose._modes import mode_error
 from hydra_runner.diagnose._overrides import (
     ambiguous_list,
     append_existing_group,
+    append_existing_key,
     group_twice,
     interval_in_grid,
     override_unknown_key,
@@ -51,6 +52,7 @@ _RULES: list[Callable[[BaseException, Sequence[str]], Optional[ConfigError]]] = 
     missing_config,
     missing_primary,
     append_existing_group,
+    append_existing_key,
     group_twice,
     override_unknown_key,
     bad_value_in_config,

@@ -111,6 +111,18 @@ def append_existing_group(exc: BaseException, overrides: Sequence[str]) -> Optio
     )
 
 
+def append_existing_key(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
+    """``+key=value`` for a key the config already has."""
+    m = re.search(r"Could not append to config\. An item is already at '([^']+)'", str(exc))
+    if not m:
+        return None
+    key = m.group(1)
+    given = next((o for o in overrides if o.startswith("+") and o.lstrip("+").startswith(f"{key}=")), None)
+    value = given.partition("=")[2] if given else "VALUE"
+    return ConfigError(f"'+{key}' adds a key, and the config has '{key}' already", detail=full_message(exc),
+                       fix=f"drop the '+' to set it ({key}={value}), or write ++{key}={value} to add or set it")
+
+
 def group_twice(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
     """The same option twice, as ``+group=x`` gives where the defaults list already chooses ``group: x``."""
     m = re.match(r"(\S+) appears more than once in the final defaults list", str(exc))

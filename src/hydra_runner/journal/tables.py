@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Optional, Sequence, Union
 
+from hydra_runner._install import install_command
 from hydra_runner.errors import UsageError
 from hydra_runner.journal.index import list_sweeps
 from hydra_runner.journal.sqlite import JobRecord, Status, SweepJournal
@@ -285,7 +286,7 @@ def plot(report: SweepResults, metric: str, path: Union[str, Path]) -> Path:
         )
     except ImportError as e:
         raise UsageError("plotting needs matplotlib, which is not installed",
-                         fix="pip install 'hydra-runner[plot]'") from e
+                         fix=install_command("hydra-runner[plot]")) from e
     if metric not in report.metrics:
         raise UsageError(f"no metric '{metric}' in {report.sweep_dir}",
                          fix=f"plot one of: {', '.join(report.metrics) or '(no job returned a number)'}")

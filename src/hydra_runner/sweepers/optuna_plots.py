@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from omegaconf import OmegaConf
 
+from hydra_runner._install import install_command
 from hydra_runner.errors import UsageError
 
 __all__ = ["load_sweep_study", "plot_study"]
@@ -41,7 +42,7 @@ def plot_study(study: Any, out_dir: Path) -> list[Path]:
         import matplotlib
     except ImportError as e:
         raise UsageError("plotting needs matplotlib, which is not installed",
-                         fix="pip install 'hydra-runner[plot]'") from e
+                         fix=install_command("hydra-runner[plot]")) from e
     matplotlib.use("Agg")  # files only: no GUI backend
     from optuna.visualization import matplotlib as plots
 

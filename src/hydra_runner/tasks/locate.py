@@ -246,7 +246,9 @@ def _fix_missing_module(missing: str, importer: Path, root: Path, where: str) ->
     if _has_module(root, top):
         return f"the project has no '{missing}': correct the import at {where}"
     package = _DISTRIBUTIONS.get(top, top)
-    return (f"install {package} into the environment the task runs in: {sys.executable} -m pip install {package}, "
+    from hydra_runner._install import install_command
+
+    return (f"install {package} into the environment the task runs in: {install_command(package)}, "
             "or add it to the project's dependencies")
 
 

@@ -269,7 +269,7 @@ class RayLauncher(RunnerLauncher):
         import ray
 
         try:
-            outcome, ran_for = ray.get(ref)
+            outcome, ran_for, (node_id, pid) = ray.get(ref)
         except Exception as e:  # the task's process died, its node went away, or it was cancelled
             status = job.cancelled or Status.CRASHED
             if status is Status.TIMEOUT:
@@ -280,6 +280,8 @@ class RayLauncher(RunnerLauncher):
                 message = f"{type(e).__name__}: {e}"
             ran_for = time.monotonic() - (job.started or job.submitted)
             return ended_job(job.num, job.overrides, status, ran_for, job.directory, message=message)
+        if job.started is None:  # the news of its start has not come yet: where it ran comes with its end
+            self._job_placed(job.num, node_id, pid)
         # The time it ran, not since it was submitted (it may have queued for a worker).
         status = Status.SUCCEEDED if outcome.completed else Status.FAILED
         return ended_job(job.num, job.overrides, status, ran_for, outcome.output_dir or job.directory, outcome)
@@ -290,7 +292,7 @@ _runners: dict[str, Any] = {}
 
 
 def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, overrides: list[str],
-                   hub: Any) -> tuple[JobOutcome, float]:
+                   hub: Any) -> tuple[JobOutcome, float, tuple[str, int]]:
 
     import ray
 
@@ -312,7 +314,8 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
         return answer
 
     runner.ask_parent = ask_parent
-    hub.tell.remote(num, "started", (ray.get_runtime_context().get_node_id(), os.getpid()))
+    where = (ray.get_runtime_context().get_node_id(), os.getpid())
+    hub.tell.remote(num, "started", where)
     started = time.monotonic()
     try:
         outcome = runner.run(num, overrides)
@@ -320,7 +323,7 @@ def _job_in_worker(setup: tuple[str, bytes], boot: Bootstrap, num: int, override
             pickle.dumps(outcome)
         except Exception as e:
             outcome = outcome.value_not_sendable(e)
-        return outcome, time.monotonic() - started
+        return outcome, time.monotonic() - started, where
     finally:
         runner.reset()
 

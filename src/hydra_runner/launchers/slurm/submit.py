@@ -63,8 +63,10 @@ def _submitit() -> Any:
     try:
         import submitit
     except ImportError:
+        from hydra_runner._install import install_command
+
         raise UsageError("--launcher slurm submits through submitit, which is not installed",
-                         fix="pip install 'hydra-runner[slurm]' (or: pip install submitit)") from None
+                         fix=install_command("hydra-runner[slurm]")) from None
     return submitit
 
 

@@ -1,7 +1,0 @@
-"""A plain task function: no @hydra.main, its config is named on the command line."""
-
-from omegaconf import DictConfig
-
-
-def fit(cfg: DictConfig) -> float:
-    return cfg.lr * cfg.epochs
