@@ -43,9 +43,10 @@ TASK = """
 FILES = {
     "app.py": TASK,
     "conf/config.yaml": "steps: 12\nroot: ${hydra:runtime.cwd}\n",
-    # submitit calls a warning "timed out" when the job has used most of its time (1 minute:
-    # always), else "preempted" (30 minutes: at once).
-    "conf/task_env/short.yaml": "resources: {time: 1}\n",
+    # submitit calls a warning "timed out" once the job has used its time but 10 minutes (10
+    # minutes: at once), else "preempted" (30 minutes). Slurm's own warning comes 30 s before
+    # the limit: never within these tests.
+    "conf/task_env/short.yaml": "resources: {time: 10}\n",
     "conf/task_env/long.yaml": "resources: {time: 30}\n",
 }
 
