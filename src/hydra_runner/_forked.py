@@ -132,6 +132,8 @@ def _become_child(serve: Callable[[int, int], None], cwd: str, environment: Mapp
     try:
         # Its own session: Ctrl-C in the terminal reaches the parent only.
         os.setsid()
+        # SIGTERM ends it, as it ends a spawned child: the parent's handler stops a sweep, not a job.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         for fd in drop:
             os.close(fd)
         for end in _parent_ends:

@@ -197,9 +197,12 @@ def hydra_multirun(
     >>> [j.return_value for j in jobs[0]]
     [4, 1, 0, 1, 4]
     """
+    from hydra_runner.sweepers._product import jobs_on_command_line
+
     run, task_kwargs = _split_keywords(keywords, multirun=True)
     args = list(overrides or [])
     app = _build(config, task_function, config_path, config_name, job_name, version_base, task_kwargs, args)
+    run.expected_jobs = jobs_on_command_line(args)  # a pool starts no more workers than that
     try:
         return app.multirun(args + run.overrides(), run=run)
     finally:
@@ -231,11 +234,12 @@ def hydra_sweep(
     return result
 
 
-def resume_sweep(sweep_dir: Optional[str] = None) -> int:
+def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> int:
     """Finish a sweep (default: the project's latest): run what did not succeed, in its own dirs.
 
     Jobs it left on a Ray or Slurm cluster (``--no-wait``) are collected first; while any is
-    still there, the sweep is not resumed. Returns the exit code of the sweep's command.
+    still there, the sweep is not resumed. ``extra``: launcher flags for this run (``["-j", "4"]``),
+    for a sweep that the ``hydra-runner`` command started. Returns the exit code of the sweep's command.
     """
 
     path = resolve_sweep_dir(sweep_dir).absolute()
@@ -246,4 +250,4 @@ def resume_sweep(sweep_dir: Optional[str] = None) -> int:
         where = "on Slurm" if hasattr(states[0], "slurm_id") else "on the Ray cluster"
         raise UsageError(f"jobs {jobs} of this sweep are still {where} (or it cannot say how they ended)",
                          fix=f"follow them with hydra-runner status {path}; resume once they have ended")
-    return resume.resume_sweep(str(path))
+    return resume.resume_sweep(str(path), extra)

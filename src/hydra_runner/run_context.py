@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from hydra_runner.errors import UsageError
@@ -104,6 +105,11 @@ class RunContext:
     keep_returns: bool = True
     #: Set by the sweep when only hydra-runner's own code ran in this process (see cli/_exit.py).
     only_own_code_ran: bool = False
+    #: How many jobs the command line asks for, when it alone says (a grid of plain values): the
+    #: pool starts no more workers than that until it knows. None: not known before composing.
+    expected_jobs: Optional[int] = None
+    #: The sweep dir whose journal the run keeps, once it is open (named in the message after an interrupt).
+    sweep_dir: Optional[Path] = None
 
     @classmethod
     def from_keywords(cls, keywords: Mapping[str, Any], *, multirun: bool,

@@ -111,6 +111,7 @@ FLAGS = [
     ["-j", "0"], ["-j", "-3"], ["-j", "abc"], ["-j", ""], ["--jobs", "1.5"], ["--timeout", "-5"], ["--timeout", "nan"],
     ["--timeout", "inf"], ["--timeout", "abc"], ["--timeout", "0"], ["--retries", "-1"], ["--retries", "x"],
     ["--launcher", "nope"], ["--ray-address", "bad address"], ["--ray-address", "localhost"], ["--gpus", "x"],
+    ["--launcher", "ray", "--ray-address", "127.0.0.1:1"], ["--launcher", "ray", "--ray-address", "ray://no-such-host.invalid:10001"],
     ["--gpus", "0,0"], ["--gpus", "0,,1"], ["--config-path", "/nonexistent/conf"], ["--config-name", "nope"],
     ["--no-wait"], ["--launcher", "ray", "--no-wait"], ["--cfg", "bogus"], ["--info", "bogus"], ["--resolve"],
     ["--package", "x"], ["--bogus"], ["--dryrun"], ["-z"], ["--timeot", "5"], ["--jobs"], ["--timeout"],
@@ -220,3 +221,28 @@ def _drive(project: Project, cases: list[list[str]]) -> list[dict[str, object]]:
                           capture_output=True, text=True, cwd=project.root, timeout=1200, env=env)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def read_only_dir(tmp_path: Path) -> Iterator[Path]:
+    """A read-only file system (as root, an unwritable folder is only one that the kernel refuses)."""
+    mount_point = tmp_path / "read-only"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_an_output_dir_on_a_read_only_file_system_is_a_clear_error(fuzz_project: Project, read_only_dir: Path) -> None:
+    cases = [["run", *APP, f"hydra.run.dir={read_only_dir}/out"],
+             ["multirun", *APP, "seed=1,2", f"hydra.sweep.dir={read_only_dir}/sweep"],
+             ["results", "sweeps/good", "--csv", f"{read_only_dir}/x.csv"]]
+    results = _drive(fuzz_project, cases)
+    failures = [problem for args, result in zip(cases, results) for problem in _problems(args, result)]
+    assert not failures, "\n".join(failures)
+    assert all("Read-only file system" in str(result["err"]) for result in results)

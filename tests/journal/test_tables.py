@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import pytest
 
+from hydra_runner._install import install_command
 from hydra_runner.errors import UsageError
 from hydra_runner.journal import Status, SweepJournal, register_sweep
 from hydra_runner.journal.index import resolve_sweep_dir
@@ -309,7 +310,7 @@ def test_plot_without_matplotlib_names_the_extra(demo: Path, tmp_path: Path, mon
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(UsageError) as info:
         plot(load_results(demo), "loss", tmp_path / "x.png")
-    assert info.value.fix == "pip install 'hydra-runner[plot]'"
+    assert info.value.fix == install_command("hydra-runner[plot]")
 
 
 def test_short_command() -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -17,7 +20,7 @@ from hydra_runner.launchers.ray.resources import task_options
 from hydra_runner.launchers.task_env import parse_memory
 
 from ..conftest import Project
-from ..sweep_helpers import journal_of, statuses
+from ..sweep_helpers import count, journal_of, start_sweep, statuses, wait_for
 
 TASK = """
     import json, os
@@ -116,11 +119,21 @@ def test_flags_that_do_not_fit_ray_are_refused(app: Project, flags: list[str], m
 
 
 def test_no_wait_refuses_a_sweeper_that_needs_the_jobs_values(app: Project) -> None:
-    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,9)",
-                "hydra/sweeper=random", "hydra.sweeper.max_iter=3", "--launcher", "ray",
-                "--ray-address", "http://127.0.0.1:1", "--no-wait")
+    with socket.create_server(("127.0.0.1", 0)) as listening:  # an address that answers; no Ray is needed
+        r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,9)",
+                    "hydra/sweeper=random", "hydra.sweeper.max_iter=3", "--launcher", "ray",
+                    "--ray-address", f"http://127.0.0.1:{listening.getsockname()[1]}", "--no-wait")
     assert r.code == 2 and "--no-wait returns before any job has a value" in r.err, r.err
     assert "Traceback" not in r.err and statuses(app) == {}  # no trial was asked for
+
+
+def test_an_address_that_does_not_answer_is_refused_before_the_sweep_writes_anything(app: Project) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    r = app.cli("multirun", "app:task", "--config-path", "conf", "--config-name", "config", "x=range(0,3)",
+                "--launcher", "ray", "--ray-address", f"127.0.0.1:{port}")
+    assert r.code == 2 and f"cannot reach Ray at 127.0.0.1:{port}" in r.err and "fix:" in r.err, r.err
+    assert not (app.root / "multirun").exists()
 
 
 def test_task_options_read_the_task_env_node() -> None:
@@ -261,4 +274,33 @@ def test_resume_runs_again_on_ray_only_what_did_not_succeed(project: Project) ->
     assert statuses(project) == {n: Status.SUCCEEDED for n in range(3)}
     with journal_of(project) as journal:
         assert {job.num: job.attempts for job in journal.jobs()} == {0: 1, 1: 2, 2: 1}
+    assert [(project.root / f"ran-{n}").read_text().count("ran") for n in range(3)] == [1, 1, 1]
+
+
+def test_sigterm_stops_the_jobs_on_ray_as_interrupted_and_resume_finishes_them(project: Project) -> None:
+    project.write({
+        "hang.py": """
+            import os, time
+
+            def task(cfg):
+                while not os.path.exists("release"):
+                    time.sleep(0.05)
+                with open(f"ran-{cfg.x}", "a") as f:
+                    f.write("ran\\n")
+                return cfg.x
+            """,
+        "conf/config.yaml": "x: 0\n",
+    })
+    proc = start_sweep(project, "hang:task", "--config-path", "conf", "--config-name", "config", "x=0,1,2",
+                       "--launcher", "ray", "-j", "2")
+    wait_for(lambda: count(project, Status.RUNNING) == 2, timeout=240)
+    os.kill(proc.pid, signal.SIGTERM)  # Ray's own handlers, installed as it starts, must not take it
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert sorted(s.value for s in statuses(project).values()) == ["interrupted", "interrupted", "pending"]
+    assert "Finish them with: hydra-runner resume" in err
+    (project.root / "release").touch()
+    r = project.cli("resume", timeout=300)
+    assert r.code == 0, r.err
+    assert statuses(project) == {n: Status.SUCCEEDED for n in range(3)}
     assert [(project.root / f"ran-{n}").read_text().count("ran") for n in range(3)] == [1, 1, 1]

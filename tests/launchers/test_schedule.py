@@ -46,6 +46,9 @@ class FakeBackend:
 
     # -- what the loop calls ---------------------------------------------------------------------
 
+    def reserve(self, n_jobs: int) -> None:
+        self.log.append(f"reserve {n_jobs}")
+
     def can_submit(self) -> bool:
         return self.queues or len(self.running) < self.slots
 
@@ -148,6 +151,14 @@ def run(backend: FakeBackend, journal: SweepJournal, n: int, **kwargs: int) -> d
 
 def states(journal: SweepJournal) -> dict[int, tuple[Status, int]]:
     return {job.num: (job.status, job.attempts) for job in journal.jobs()}
+
+
+@pytest.mark.parametrize("total, max_running, reserved", [(10, None, 10), (10, 2, 2), (1, 4, 1)])
+def test_the_loop_reserves_slots_for_the_jobs_it_will_run(journal: SweepJournal, total: int,
+                                                          max_running: Optional[int], reserved: int) -> None:
+    backend = FakeBackend(journal, slots=4)
+    run(backend, journal, total, **({"max_running": max_running} if max_running else {}))
+    assert backend.log[0] == f"reserve {reserved}"  # before any job is asked for
 
 
 @pytest.mark.parametrize("slots, max_running, most", [(3, None, 3), (1, None, 1), (4, 2, 2)])

@@ -14,7 +14,13 @@ from hydra.errors import HydraException
 from hydra_runner.jobs.model import JobSpec
 from hydra_runner.jobs.result import JobResult
 from hydra_runner.journal import Status, SweepJournal
-from hydra_runner.sweepers._product import FIRST_CHUNK, LAST_CHUNK, Grid, GridFeed
+from hydra_runner.sweepers._product import (
+    FIRST_CHUNK,
+    LAST_CHUNK,
+    Grid,
+    GridFeed,
+    jobs_on_command_line,
+)
 
 GRIDS = [
     [],
@@ -152,3 +158,21 @@ def test_probes_give_every_value_once_the_others_their_first_and_a_range_its_end
 def test_a_list_of_numbers_is_probed_whole_and_an_empty_grid_not_at_all() -> None:
     assert Grid.of(parse(["x=1,2,three"])).probes() == [["x=1"], ["x=2"], ["x=three"]]
     assert Grid([["x=1", "x=2"], []]).probes() == []
+
+
+@pytest.mark.parametrize("args, jobs", [
+    (["seed=1,2"], 2),
+    (["seed=range(4)", "model=a,b,c", "lr=0.1"], 12),
+    ([], 1),
+    (["x=range(0,1,0.25)"], 4),
+    (["x=choice(1,2,3)", "x=5"], 1),  # the last override of a key wins, as in BasicSweeper
+    (["x=shuffle(range(10))"], 10),
+    (["x=glob(*)"], None),  # needs the config's options
+    (["x=interval(0,1)"], None),  # a search, not a grid
+    (["hydra/sweeper=optuna", "x=1,2"], None),
+    (["hydra.sweeper.params.x=1,2"], None),
+    (["x=range(0,3,0)"], None),
+    (["x=[unclosed"], None),
+])
+def test_jobs_on_command_line(args: list[str], jobs: Optional[int]) -> None:
+    assert jobs_on_command_line(args) == jobs

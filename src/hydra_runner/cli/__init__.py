@@ -14,6 +14,7 @@ import click
 from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
 from hydra_runner.cli._exit import ExitPlan
+from hydra_runner.cli._surroundings import Surroundings
 from hydra_runner.cli.completion import (
     COMPLETE_VAR,
     complete_from_environment,
@@ -98,7 +99,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     if os.environ.get(COMPLETE_VAR):
         sys.exit(complete_from_environment(cli, os.environ[COMPLETE_VAR]))
     plan = ExitPlan()
+    surroundings = Surroundings(plan)
     if argv is None:  # the process is this command's alone
         plan.install()
+        surroundings.install()
     args = sys.argv[1:] if argv is None else argv
-    plan.exit(run_guarded(cli, args, obj=plan))
+    plan.exit(surroundings.exit_code(run_guarded(cli, args, obj=plan)))

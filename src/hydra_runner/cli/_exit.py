@@ -26,6 +26,8 @@ class ExitPlan:
         self.code: Optional[int] = None
         #: Set by a command after a run in which only hydra-runner's own code ran here.
         self.skip_teardown = False
+        #: Set when SIGTERM stopped the command (it then exits with 143, as a process SIGTERM ends).
+        self.terminated = False
 
     def install(self) -> None:
         """Be the first atexit handler, so that every other one has run when this one ends the process.

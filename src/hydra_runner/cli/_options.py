@@ -9,7 +9,7 @@ import click
 from hydra_runner.options.launchers import LAUNCHERS, launcher_keywords
 from hydra_runner.options.tracking import TRACKERS
 
-__all__ = ["run_options"]
+__all__ = ["launcher_options", "run_options"]
 
 
 def _flag(spec: Any) -> Callable[..., Any]:
@@ -24,16 +24,24 @@ def _flag(spec: Any) -> Callable[..., Any]:
     return click.option(*flags, spec.keyword, **kwargs)
 
 
-def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--launcher``, every launcher's flags and every tracker's flags to a command."""
+def launcher_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--launcher`` and every launcher's flags to a command."""
     options = [click.option("--launcher", type=click.Choice(list(LAUNCHERS)),
                             help="Where a sweep's jobs run: " + ", ".join(
                                 f"{name} ({cls.__doc__.splitlines()[0].rstrip('.')})" for name, cls in LAUNCHERS.items()
                                 if cls.__doc__) + ".")]
     options.extend(_flag(spec) for spec in launcher_keywords().values())
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--launcher``, every launcher's flags and every tracker's flags to a command."""
+    options: list[Callable[..., Any]] = []
     for switch, cls in TRACKERS.items():
         options.append(click.option(f"--{switch}", switch, is_flag=True, help=cls.switch_help))
         options.extend(_flag(spec) for spec in cls.keywords().values())
     for option in reversed(options):
         fn = option(fn)
-    return fn
+    return launcher_options(fn)

@@ -97,6 +97,17 @@ def _execute(
         return 0
     try:
         result = app.run(args, multirun=multirun, run=run)
+    except KeyboardInterrupt as interrupt:
+        from hydra_runner.launchers._schedule import SweepTerminated
+
+        plan = click.get_current_context().find_object(ExitPlan)
+        if plan is not None and isinstance(interrupt, SweepTerminated):
+            plan.terminated = True
+        if run.sweep_dir is not None:
+            from hydra_runner.cli._unfinished import report_unfinished
+
+            report_unfinished(run.sweep_dir)
+        raise
     finally:
         run.close()
     plan = click.get_current_context().find_object(ExitPlan)
@@ -158,12 +169,16 @@ def _start_ahead(run: Any, *, multirun: bool, overrides: list[str]) -> None:
     if isinstance(launcher, PoolOptions):
         from hydra_runner.launchers.pool._processes import start_ahead
         from hydra_runner.launchers.pool._slots import machine_slots
+        from hydra_runner.sweepers._product import jobs_on_command_line
 
         # Only a guess from the flags (the config may change the pool): a pool that needs
-        # other slots starts its own workers and these are discarded.
-        run.head_start.workers.extend(start_ahead(machine_slots(launcher.n_jobs, gpus=launcher.gpus,
-                                                   gpus_per_job=launcher.gpus_per_job or 0,
-                                                   cpus_per_job=launcher.cpus_per_job or 1)))
+        # other slots starts its own workers and these are discarded. No more workers than
+        # jobs either, when the command line alone says how many.
+        slots = machine_slots(launcher.n_jobs, gpus=launcher.gpus, gpus_per_job=launcher.gpus_per_job or 0,
+                              cpus_per_job=launcher.cpus_per_job or 1)
+        run.expected_jobs = jobs_on_command_line(overrides)
+        wanted = len(slots) if run.expected_jobs is None else max(1, run.expected_jobs)
+        run.head_start.workers.extend(start_ahead(slots[:wanted]))
     if multirun or run.trackers:
         run.head_start.ask_git(os.getcwd())  # after the forks: workers are forked only while this is one thread
 

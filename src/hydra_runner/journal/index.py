@@ -1,7 +1,9 @@
 """Which sweeps a project has: a list of sweep dirs in ``.hydra-runner/sweeps`` at its root.
 
 Sweep dirs can be anywhere (``hydra.sweep.dir`` is the user's), so instead of searching
-the disk each new sweep appends its directory to the project's list.
+the disk each new sweep appends its directory to the project's list: relative to the
+project's root when it is inside it, so a copied or moved project lists its own sweeps
+(records written as absolute paths by earlier versions are read as they are).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Optional, Union
 from hydra_runner.errors import UsageError
 from hydra_runner.journal.sqlite import JOURNAL_FILE
 
-__all__ = ["find_project_root", "latest_sweep", "list_sweeps", "register_sweep", "resolve_sweep_dir"]
+__all__ = ["find_project_root", "latest_sweep", "list_sweeps", "register_sweep", "relative_to_root", "resolve_sweep_dir"]
 
 _INDEX = Path(".hydra-runner") / "sweeps"
 
@@ -35,7 +37,13 @@ def register_sweep(project_root: Path, sweep_dir: Path) -> None:
     index.parent.mkdir(parents=True, exist_ok=True)
     # One short append per sweep: O_APPEND keeps concurrent runners' lines whole.
     with open(index, "a", encoding="utf-8") as file:
-        file.write(f"{sweep_dir.absolute()}\n")
+        file.write(f"{relative_to_root(project_root, sweep_dir)}\n")
+
+
+def relative_to_root(project_root: Path, path: Path) -> Path:
+    """``path`` relative to the project's root when it lies inside it, else absolute."""
+    path, root = path.absolute(), project_root.absolute()
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def list_sweeps(project_root: Path) -> list[Path]:
@@ -45,9 +53,12 @@ def list_sweeps(project_root: Path) -> list[Path]:
         return []
     sweeps: dict[Path, None] = {}
     for line in index.read_text(encoding="utf-8").splitlines():
-        if line.strip() and (Path(line.strip()) / JOURNAL_FILE).exists():
-            sweeps.pop(Path(line.strip()), None)
-            sweeps[Path(line.strip())] = None
+        if not line.strip():
+            continue
+        sweep = project_root.absolute() / line.strip()  # an absolute line stays as it is
+        if (sweep / JOURNAL_FILE).exists():
+            sweeps.pop(sweep, None)
+            sweeps[sweep] = None
     return list(sweeps)
 
 

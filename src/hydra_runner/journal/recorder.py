@@ -9,6 +9,7 @@ and writes every change of a job's state.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -69,13 +70,19 @@ class SweepRecorder:
             journal.reset(meta)
         self._opened.add(sweep_dir)
         self.journal = journal
+        self.run.sweep_dir = sweep_dir
         return journal
 
     def _describe(self, config: DictConfig) -> dict[str, Any]:
         sweeper = config.hydra.sweeper.get("_target_", "") if config.hydra.sweeper else ""
         cwd = str(Path.cwd())
-        return describe_sweep(sweeper=str(sweeper), launcher=self.launcher_name,
+        meta = describe_sweep(sweeper=str(sweeper), launcher=self.launcher_name,
                               command=self.run.recorded_command(), code=self.run.head_start.code_state(cwd))
+        sweep_dir = Path(str(config.hydra.sweep.dir)).absolute()
+        if sweep_dir.is_relative_to(cwd):
+            # Where the command ran, seen from the sweep: still true when the project moves.
+            meta[resume.CWD_FROM_SWEEP] = os.path.relpath(cwd, sweep_dir)
+        return meta
 
     def enter(self, jobs: Sequence[JobSpec]) -> dict[int, JobResult]:
         """Enter ``jobs`` as pending; those a resumed sweep already ran well, answered from the journal."""

@@ -357,6 +357,13 @@ class SweepJournal:
         ).fetchone()
         return int(row[0])
 
+    def nums_with(self, statuses: Iterable[Status]) -> list[int]:
+        """The numbers of the entered jobs in one of ``statuses``, in order."""
+        values = [status.value for status in statuses]
+        rows = self._db.execute(f"SELECT num FROM jobs WHERE status IN ({', '.join('?' * len(values))}) ORDER BY num",
+                                values)
+        return [int(row[0]) for row in rows]
+
     def job(self, num: int) -> Optional[JobRecord]:
         row = self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE num = ?", (num,)).fetchone()
         return None if row is None else _record(row)

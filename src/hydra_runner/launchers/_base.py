@@ -188,6 +188,9 @@ class RunnerLauncher(Launcher, ABC):
         """
         return []
 
+    def reserve(self, n_jobs: int) -> None:
+        """``n_jobs`` jobs are about to run: hold the slots for that many and no more. By default, nothing."""
+
     def expect(self, overrides: Sequence[str]) -> None:
         """Jobs much like ``overrides`` are coming: prepare for them where that costs the caller nothing.
 

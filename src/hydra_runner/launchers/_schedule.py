@@ -29,7 +29,7 @@ from hydra_runner.launchers._progress import FailedJob, Progress, format_summary
 if TYPE_CHECKING:
     from hydra_runner.launchers._base import RunnerLauncher
 
-__all__ = ["JobFeed", "JobList", "launch_scheduled", "not_started", "run_schedule"]
+__all__ = ["JobFeed", "JobList", "SweepTerminated", "launch_scheduled", "not_started", "run_schedule"]
 
 
 class JobFeed(ABC):
@@ -89,6 +89,8 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
     stopping = exhausted = withdrawn = False
     limit = max_running or sys.maxsize
     interrupts = _InterruptCounter(enabled=launcher.counts_interrupts)
+    if feed.total:
+        launcher.reserve(min(feed.total, limit))
 
     def finish(ended: Ended, progress: Progress) -> None:
         status = Status.PRUNED if ended.status is Status.FAILED and is_pruned(ended.ret._return_value) else ended.status
@@ -146,26 +148,62 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
     if failed and not feed.quiet:
         print(format_summary(failed, max(feed.total, len(results))), file=sys.stderr, flush=True)
     if interrupts.count:
+        interrupts.pass_on_sigterm()
         raise KeyboardInterrupt
     return results
 
 
+class SweepTerminated(KeyboardInterrupt):
+    """The sweep stopped because the process got SIGTERM (its running jobs are recorded as interrupted)."""
+
+
 class _InterruptCounter:
-    """Counts Ctrl-C presses while a schedule runs, instead of raising at an arbitrary point."""
+    """Counts Ctrl-C presses while a schedule runs, instead of raising at an arbitrary point.
+
+    SIGTERM (Slurm's notice before it kills a job, or preempts it) counts as a second
+    press: running jobs are stopped and recorded as interrupted, and then the signal goes
+    on to whatever handled it before the schedule (:meth:`pass_on_sigterm`).
+    """
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
         self.count = 0
+        self.terminated = False
         self._previous: Any = None
+        self._previous_term: Any = None
+        self._took_term = False
 
     def __enter__(self) -> _InterruptCounter:
         if self.enabled and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._on_signal)
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
+                self._previous_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+                self._took_term = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+        if self._took_term:
+            # None: a handler installed from C, which Python cannot put back; SIGTERM then ends the process.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if self._previous_term is None else self._previous_term)
+
+    def pass_on_sigterm(self) -> None:
+        """After a SIGTERM, once the running jobs are stopped: end as SIGTERM ends this process.
+
+        By default that ends it at once; where the process handles SIGTERM itself (the CLI,
+        Ray's driver), the schedule raises :class:`SweepTerminated` for it to handle.
+        """
+        if not self.terminated:
+            return
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.raise_signal(signal.SIGTERM)
+        raise SweepTerminated
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.terminated = True
+        self.count = max(self.count, 2)
+        print("\nTerminated: stopping running jobs (resume finishes them).", file=sys.stderr, flush=True)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.count += 1

@@ -23,7 +23,7 @@ from hydra_runner.jobs.model import JobSpec
 from hydra_runner.journal import Status, SweepJournal
 from hydra_runner.launchers._schedule import JobFeed
 
-__all__ = ["Grid", "GridFeed", "grid_dimensions"]
+__all__ = ["Grid", "GridFeed", "grid_dimensions", "jobs_on_command_line"]
 
 #: Jobs entered and validated at once: few at first (the first job waits for them), more later.
 #: A validated job is kept composed until it starts: larger chunks raise the parent's memory
@@ -50,6 +50,37 @@ def grid_dimensions(overrides: Sequence[Override]) -> list[list[str]]:
             assert override.value_type is not None
             raise HydraException(f"BasicSweeper does not support sweep type : {override.value_type.name}")
     return list(dims.values())
+
+
+def jobs_on_command_line(args: Sequence[str]) -> Optional[int]:
+    """How many jobs a grid sweep of these overrides runs, read from them alone; None when they cannot say.
+
+    They cannot when they pick or set up a sweeper, list config options (``glob``), search
+    (``interval``) or do not parse: the sweep finds out when it composes (and reports what is wrong).
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    try:
+        overrides = OverridesParser.create().parse_overrides(list(args))
+    except Exception:
+        return None
+    counts: dict[str, int] = {}
+    for override in overrides:
+        key = override.get_key_element()
+        if key.lstrip("+~").startswith(("hydra/sweeper", "hydra.sweeper")):
+            return None
+        value = override.value()
+        if not override.is_sweep_override():
+            counts[key] = 1
+        elif isinstance(value, RangeSweep) and value.step:
+            assert value.start is not None and value.stop is not None
+            counts[key] = max(0, math.ceil((value.stop - value.start) / value.step))
+        elif isinstance(value, (ChoiceSweep, list)):
+            counts[key] = len(value.list if isinstance(value, ChoiceSweep) else value)
+        else:
+            return None
+    return math.prod(counts.values())
 
 
 class GridSlice(Sequence[list[str]]):

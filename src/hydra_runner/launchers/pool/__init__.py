@@ -25,8 +25,8 @@ from hydra_runner.jobs.runner import CONSOLE_LOG, worker_setup
 from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers._schedule import launch_scheduled
 from hydra_runner.launchers.pool._pool import Finished, WorkerPool
-from hydra_runner.launchers.pool._slots import Slot, machine_slots
-from hydra_runner.options.launchers import PoolOptions
+from hydra_runner.launchers.pool._slots import Slot, describe_machine, machine_slots
+from hydra_runner.options.launchers import PoolOptions, parse_n_jobs
 
 __all__ = ["ProcessPoolLauncher"]
 
@@ -53,6 +53,7 @@ class ProcessPoolLauncher(RunnerLauncher):
         self._pool: Optional[WorkerPool] = None
         self._slots: Optional[list[Slot]] = None
         self._tails = _Tails() if self.stream else None
+        self._warned_bound = False
 
     @classmethod
     def from_config(cls, node: Any) -> ProcessPoolLauncher:
@@ -79,6 +80,15 @@ class ProcessPoolLauncher(RunnerLauncher):
         # Workers boot (Python, Hydra, the task's imports) while the sweeper validates jobs.
         self._pool = self._start_pool()
 
+    def reserve(self, n_jobs: int) -> None:
+        slots = self.slots()
+        asked = parse_n_jobs(self.n_jobs)
+        if asked != "auto" and min(asked, n_jobs) > len(slots) and not self._warned_bound:
+            self._warned_bound = True
+            self.job_log.warning(f"-j {asked} is more than this machine runs at once ({describe_machine()}): "
+                                 f"using {len(slots)} worker processes")
+        self._workers().reserve(n_jobs)
+
     def where(self, n_jobs: int) -> str:
         workers = min(len(self.slots()), max(n_jobs, 1))
         return f"on {workers} worker process{'' if workers == 1 else 'es'}"
@@ -87,7 +97,7 @@ class ProcessPoolLauncher(RunnerLauncher):
         bootstrap, setup = worker_setup(self.config, self.task_function, self.loader)
         pool = WorkerPool(self.slots(), bootstrap, setup, timeout=self.timeout, on_event=self.job_event,
                           head_start=self.run.head_start)
-        pool.start()
+        pool.start(self.run.expected_jobs)
         # Workers started for a sweep that never launches (invalid jobs) end with the launcher.
         weakref.finalize(self, pool.close, kill=True)
         return pool

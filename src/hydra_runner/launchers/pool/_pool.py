@@ -99,12 +99,27 @@ class WorkerPool:
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        # Start every process before feeding any: they boot in parallel.
-        self.workers = [self._spawn(slot) for slot in self.slots]
+    def start(self, count: Optional[int] = None) -> None:
+        """Start workers for the first ``count`` slots (default: all): no more than the jobs expected."""
         # A sweep that fails before it launches (a bad override) must not leave workers behind.
         atexit.register(self.close, kill=True)
-        for worker in self.workers:
+        self.reserve(len(self.slots) if count is None else count)
+
+    def reserve(self, count: int) -> None:
+        """Have workers for the first ``count`` slots (at least one): start the missing, end idle extras.
+
+        Called when the number of jobs to run is known, so a pool never holds more workers
+        than it has jobs for.
+        """
+        wanted = self.slots[: max(1, min(count, len(self.slots)))]
+        for worker in [w for w in self.workers if w.slot not in wanted and w.job is None]:
+            self.workers.remove(worker)
+            self._end(worker)
+        have = {worker.slot for worker in self.workers}
+        # Start every process before feeding any: they boot in parallel.
+        fresh = [self._spawn(slot) for slot in wanted if slot not in have]
+        self.workers.extend(fresh)
+        for worker in fresh:
             self._feed(worker)
 
     def _spawn(self, slot: Slot) -> _Worker:
@@ -255,7 +270,10 @@ class WorkerPool:
             raise PoolError(f"a worker exited with code {code} while starting")
         self._replace(worker)
         if job is not None:
-            finished.append(self._ended(job, Status.CRASHED, None, _describe_exit(code)))
+            # SIGTERM asks a process to stop (Slurm sends it to every process of a job it
+            # preempts): the job was interrupted, not broken; resume runs it, retries do not.
+            status = Status.INTERRUPTED if code == -signal.SIGTERM else Status.CRASHED
+            finished.append(self._ended(job, status, None, _describe_exit(code)))
 
     def _time_to_next_deadline(self) -> float:
         if self.timeout is None:
@@ -275,11 +293,14 @@ class WorkerPool:
                 self._replace(worker)
                 finished.append(self._ended(job, Status.TIMEOUT, None, f"timed out after {self.timeout:g} s"))
 
-    def _replace(self, worker: _Worker) -> None:
+    def _end(self, worker: _Worker) -> None:
         self._kill(worker)
         worker.proc.wait()
         worker.inbox.close()
         worker.outbox.close()
+
+    def _replace(self, worker: _Worker) -> None:
+        self._end(worker)
         fresh = self._spawn(worker.slot)
         self._feed(fresh)
         self.workers[self.workers.index(worker)] = fresh

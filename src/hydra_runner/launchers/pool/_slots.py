@@ -17,7 +17,15 @@ from typing import Mapping, Optional, Sequence, Union
 from hydra_runner.errors import UsageError
 from hydra_runner.options.launchers import parse_gpus, parse_n_jobs
 
-__all__ = ["Slot", "detect_gpus", "machine_slots", "parse_gpus", "plan_slots"]
+__all__ = ["Slot", "available_memory", "describe_machine", "detect_gpus", "machine_slots", "parse_gpus", "plan_slots",
+           "worker_bound"]
+
+#: Workers per core that ``-j`` may ask for: more than the cores, for jobs that mostly wait
+#: (I/O, a remote service), yet never thousands of processes on a laptop.
+WORKERS_PER_CORE = 8
+#: The memory each worker is counted for: a warm worker holding Hydra and a small task takes
+#: about 30 MB; a task that imports a framework takes several times that.
+WORKER_MEMORY = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,38 @@ def _nvidia_smi_gpus() -> tuple[str, ...]:
     return tuple(line.strip() for line in out.stdout.splitlines() if line.strip().isdigit())
 
 
+def available_memory() -> Optional[int]:
+    """Bytes of memory available to new processes (Linux's MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def worker_bound(cpu_count: Optional[int] = None, memory: Optional[int] = None) -> int:
+    """The most workers this machine is given, whatever ``-j`` asks: from its cores and available memory."""
+    cpus = cpu_count or os.cpu_count() or 1
+    bound = WORKERS_PER_CORE * cpus
+    memory = available_memory() if memory is None else memory
+    if memory is not None:
+        bound = min(bound, memory // WORKER_MEMORY)
+    return max(1, bound)
+
+
+def describe_machine() -> str:
+    """The cores and memory :func:`worker_bound` reads, for a message."""
+    memory = available_memory()
+    cores = f"{os.cpu_count() or 1} cores"
+    return cores if memory is None else f"{cores}, {memory / 2**30:.1f} GB of memory available"
+
+
 def plan_slots(
     n_jobs: Union[int, str, None],
     *,
@@ -72,8 +112,9 @@ def plan_slots(
     gpus_per_job: int = 0,
     cpus_per_job: int = 1,
     cpu_count: Optional[int] = None,
+    memory: Optional[int] = None,
 ) -> list[Slot]:
-    """The pool's slots: ``n_jobs`` of them (``"auto"``: as many as the machine holds)."""
+    """The pool's slots: ``n_jobs`` of them (``"auto"``: as many as the machine holds), at most :func:`worker_bound`."""
     if gpus_per_job < 0 or cpus_per_job < 1:
         raise UsageError(
             f"invalid slot size: gpus_per_job={gpus_per_job}, cpus_per_job={cpus_per_job}",
@@ -97,6 +138,7 @@ def plan_slots(
             f" but {len(gpus)} are available ({','.join(gpus)})",
             fix=f"use -j {capacity} or fewer (or -j auto)",
         )
+    count = min(count, worker_bound(cpus, memory))
     return [
         Slot(index=i, gpus=tuple(gpus[i * gpus_per_job : (i + 1) * gpus_per_job]) if gpus_per_job else ())
         for i in range(count)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from hydra_runner.errors import UsageError
 from hydra_runner.launchers.task_env import TaskEnv, parse_memory
 
 __all__ = ["PROJECT_EXCLUDES", "apply_task_env", "describe", "infeasible", "task_options"]
@@ -72,3 +73,21 @@ def infeasible(options: dict[str, Any], nodes: list[dict[str, Any]]) -> Optional
         if node.get("Alive") and all(have.get(k, 0) >= v for k, v in wanted.items()):
             return None
     return ", ".join(f"{k}={v:g}" for k, v in wanted.items())
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse a Ray address whose host does not accept a connection (``auto`` and ``local`` pass)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address in ("auto", "local"):
+        return
+    split = urlsplit(address if "://" in address else f"ray://{address}")
+    if not split.hostname or split.port is None:
+        return
+    try:
+        socket.create_connection((split.hostname, split.port), timeout=timeout).close()
+    except OSError as e:
+        raise UsageError(f"cannot reach Ray at {address}: {e.strerror or e}",
+                         fix="start the cluster there (ray start --head), or give --ray-address the address "
+                             "its head node prints") from e

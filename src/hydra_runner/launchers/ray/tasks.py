@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional, Sequence
 
 from hydra.core.utils import JobReturn, JobStatus
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig
 
 from hydra_runner.errors import UsageError
 from hydra_runner.jobs.model import JobSpec
@@ -30,6 +32,7 @@ from hydra_runner.launchers._base import RunnerLauncher
 from hydra_runner.launchers._schedule import launch_scheduled
 from hydra_runner.launchers.ray.resources import (
     PROJECT_EXCLUDES,
+    check_reachable,
     describe,
     infeasible,
     task_options,
@@ -84,6 +87,12 @@ class RayLauncher(RunnerLauncher):
         return cls(RayOptions.from_config(node))
 
     # -- Ray itself -------------------------------------------------------------------------------
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        if self.address:
+            # Before the sweep writes anything: ray.init waits for an address that never answers.
+            check_reachable(self.address)
 
     def _ray(self) -> Any:
         import ray
@@ -175,6 +184,11 @@ class RayLauncher(RunnerLauncher):
     def slot_count(self) -> int:
         self._refuse_unless_waiting()
         return max(1, int(self._ray().cluster_resources().get("CPU", 1)))
+
+    def reserve(self, n_jobs: int) -> None:
+        # Ray starts before the schedule takes over Ctrl-C and SIGTERM: Ray's own handlers,
+        # installed as it starts, would otherwise replace the schedule's.
+        self._ray()
 
     def can_submit(self) -> bool:
         return self.max_running is None or len(self._running) < self.max_running
