@@ -215,7 +215,7 @@ def test_a_stopping_schedule_takes_back_the_jobs_a_backend_queued(journal: Sweep
     backend = FakeBackend(journal, slots=2, fail_fast=True, queues=True,
                           script={0: [(Status.FAILED, 1)], 1: [(Status.SUCCEEDED, 3)]})
     results = run(backend, journal, 6)
-    assert backend.log[:12] == ["announce 0", "submit 0", "announce 1", "submit 1", "announce 2", "queue 2",
+    assert backend.log[:13] == ["reserve 6", "announce 0", "submit 0", "announce 1", "submit 1", "announce 2", "queue 2",
                                 "announce 3", "queue 3", "announce 4", "queue 4", "announce 5", "queue 5"]
     assert "withdraw [3, 4, 5]" in backend.log  # #2 took #0's slot when it failed: it runs and ends
     records = {job.num: job for job in journal.jobs()}
