@@ -8,13 +8,16 @@
     python3 dev.py demo --env=hydra14                        the demo on Hydra's next release
 
 Installation is from the committed uv.lock (uv itself is installed into .tools/). .venv-hydra14
-is installed from it too, then gets the exact Hydra/OmegaConf pre-releases pinned below.
+is installed from it too, then gets the exact Hydra/OmegaConf pre-releases pinned below. Before
+the tests, the system packages of the local Slurm the Slurm tests start (slurm-wlm, munge) are
+installed with apt-get where they are missing and this runs as root.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -92,7 +95,29 @@ def demo(target: Path = VENV) -> int:
     return 0
 
 
+#: Programs the Slurm tests run, and the Debian packages that bring them.
+SLURM_PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch")
+SLURM_PACKAGES = ("slurm-wlm", "munge")
+
+
+def system_packages() -> None:
+    """Install Slurm and munge for the tests' local cluster where they are missing (root + apt only)."""
+    found = [shutil.which(p) or any(Path(d, p).exists() for d in ("/usr/sbin", "/sbin")) for p in SLURM_PROGRAMS]
+    if all(found):
+        return
+    why = ("apt-get is not available" if shutil.which("apt-get") is None
+           else "this is not root" if not hasattr(os, "geteuid") or os.geteuid() != 0 else None)
+    if why is not None:
+        print(f"not installing {' '.join(SLURM_PACKAGES)} ({why}): the Slurm tests will be skipped", flush=True)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if (_run(["apt-get", "update", "-q"], env=env) != 0
+            or _run(["apt-get", "install", "-y", "-q", *SLURM_PACKAGES], env=env) != 0):
+        print(f"could not install {' '.join(SLURM_PACKAGES)}: the Slurm tests will be skipped", flush=True)
+
+
 def test(extra: list[str], target: Path = VENV) -> int:
+    system_packages()
     cmd = [target / BIN / "python", "-m", "pytest", "-n", "2", "--dist", "loadgroup", *extra]
     code = _run(cmd, cwd=ROOT)
     if code == 5:

@@ -123,3 +123,19 @@ def test_every_check_says_how_to_fix_its_problem() -> None:
     problems = [check for check in run_checks(env) if not check.ok]
     assert {check.name for check in problems} >= {"mlflow", "gpus"}
     assert all(check.fix for check in problems)
+
+
+def test_slurm_is_reported_from_its_commands(tmp_path: Path) -> None:
+    from hydra_runner.doctor import slurm_check
+
+    nowhere = slurm_check({"PATH": str(tmp_path)})
+    assert nowhere.ok and "not a Slurm login node" in nowhere.value and nowhere.facts["sbatch"] is None
+    (tmp_path / "sbatch").write_text("#!/bin/sh\n")
+    (tmp_path / "sbatch").chmod(0o755)
+    (tmp_path / "sinfo").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "sinfo").chmod(0o755)
+    (tmp_path / "slurm.conf").write_text("")
+    silent = slurm_check({"PATH": str(tmp_path), "SLURM_CONF": str(tmp_path / "slurm.conf")})
+    assert not silent.ok and silent.fix and "scontrol ping" in silent.fix
+    unconfigured = slurm_check({"PATH": str(tmp_path), "SLURM_CONF": str(tmp_path / "missing.conf")})
+    assert unconfigured.ok and "no cluster configured" in unconfigured.value

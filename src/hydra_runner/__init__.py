@@ -27,7 +27,9 @@ __all__ = [
     "hydra_run",
     "hydra_sweep",
     "log_metrics",
+    "on_requeue",
     "report",
+    "restarts",
 ]
 
 _LOCATIONS = {
@@ -38,6 +40,8 @@ _LOCATIONS = {
     "report": "hydra_runner.jobs.events",
     "apply_task_env": "hydra_runner.launchers.ray.resources",
     "log_metrics": "hydra_runner.jobs.events",
+    "on_requeue": "hydra_runner.jobs.checkpoint",
+    "restarts": "hydra_runner.jobs.checkpoint",
     "TrialPruned": "hydra_runner.jobs.events",
     "JobResult": "hydra_runner.jobs.result",
     "SearchResult": "hydra_runner.sweepers._search",

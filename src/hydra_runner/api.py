@@ -31,7 +31,7 @@ from hydra_runner.jobs.model import Status
 from hydra_runner.jobs.result import JobResult, SweepResult
 from hydra_runner.journal import resume
 from hydra_runner.journal.index import resolve_sweep_dir
-from hydra_runner.launchers.ray.jobs import collect
+from hydra_runner.launchers.detached import collect_detached
 from hydra_runner.run_context import RunContext, option_keywords
 from hydra_runner.tasks.locate import UNSET, resolve_target, task_spec_from_function
 
@@ -239,16 +239,18 @@ def hydra_sweep(
 def resume_sweep(sweep_dir: Optional[str] = None, extra: Sequence[str] = ()) -> int:
     """Finish a sweep (default: the project's latest): run what did not succeed, in its own dirs.
 
-    Jobs it left on a Ray cluster (``--no-wait``) are collected first; while any is still
-    there, the sweep is not resumed. ``extra``: launcher flags for this run (``["-j", "4"]``),
+    Jobs it left on a Ray or Slurm cluster (``--no-wait``) are collected first; while any is
+    still there, the sweep is not resumed. ``extra``: launcher flags for this run (``["-j", "4"]``),
     for a sweep that the ``hydra-runner`` command started. Returns the exit code of the sweep's command.
     """
 
     path = resolve_sweep_dir(sweep_dir).absolute()
-    waiting = [state.num for state in collect(path) or () if state.status is Status.SUBMITTED]
+    states = collect_detached(path) or []
+    waiting = [state.num for state in states if state.status is Status.SUBMITTED]
     if waiting:
         jobs = ", ".join(f"#{num}" for num in waiting)
-        raise UsageError(f"jobs {jobs} of this sweep are still on the Ray cluster (or it cannot say how they ended)",
+        where = "on Slurm" if hasattr(states[0], "slurm_id") else "on the Ray cluster"
+        raise UsageError(f"jobs {jobs} of this sweep are still {where} (or it cannot say how they ended)",
                          fix=f"follow them with hydra-runner status {path}; resume once they have ended")
     return resume.resume_sweep(str(path), extra)
 

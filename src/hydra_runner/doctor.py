@@ -24,7 +24,7 @@ from typing import Any, Mapping, Optional
 
 from hydra_runner._install import install_command
 
-__all__ = ["Check", "gpu_check", "mlflow_check", "plugin_checks", "run_checks", "venv_check"]
+__all__ = ["Check", "gpu_check", "mlflow_check", "plugin_checks", "run_checks", "slurm_check", "venv_check"]
 
 DIST = "hydra-runner"
 HTTP_TIMEOUT = 3.0
@@ -246,7 +246,7 @@ def plugin_compat_check() -> Check:
                  facts={"hydra": _compat.HYDRA_VERSION, "plugins": plugins, "breaking": breaking})
 
 
-# -- GPUs, tracking, Ray, the project's venv ---------------------------------------------------------
+# -- GPUs, tracking, Ray, Slurm, the project's venv -----------------------------------------------------
 
 
 def gpu_check(environ: Optional[Mapping[str, str]] = None) -> Check:
@@ -343,6 +343,43 @@ def ray_check(environ: Optional[Mapping[str, str]] = None) -> Check:
     return Check("ray", f"{version}; {where}", section="resources", facts=facts)
 
 
+def slurm_check(environ: Optional[Mapping[str, str]] = None) -> Check:
+    """Slurm's commands here? Accounting (sacct)? submitit installed? Only Slurm's clients are asked."""
+    import subprocess
+
+    environ = os.environ if environ is None else environ
+    version = _installed("submitit")
+    path = environ.get("PATH")
+    sbatch = shutil.which("sbatch", path=path)
+    facts: dict[str, Any] = {"submitit": version, "sbatch": sbatch, "accounting": None,
+                             "slurm_conf": environ.get("SLURM_CONF")}
+    if sbatch is None:
+        note = "" if version else f"; --launcher slurm also needs {install_command(f'{DIST}[slurm]')}"
+        return Check("slurm", f"no sbatch on PATH: not a Slurm login node{note}", section="resources", facts=facts)
+
+    def answers(*argv: str) -> bool:
+        try:
+            return subprocess.run(list(argv), capture_output=True, timeout=5, env=dict(environ)).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
+    conf = Path(environ.get("SLURM_CONF") or "/etc/slurm/slurm.conf")
+    if not conf.exists():
+        return Check("slurm", f"{sbatch}, but no cluster configured here ({conf} does not exist)",
+                     section="resources", facts=facts)
+    if not answers("sinfo", "-h", "-o", "%P"):
+        return Check("slurm", f"{sbatch}, but sinfo gets no answer", section="resources", facts=facts,
+                     problem="Slurm's controller does not answer this machine",
+                     fix="check SLURM_CONF and that slurmctld runs (scontrol ping)")
+    facts["accounting"] = answers("sacct", "-n", "-X", "-S", "now", "-o", "JobID")
+    states = "job states from sacct" if facts["accounting"] else "no accounting: job states from squeue and outcome files"
+    if version is None:
+        return Check("slurm", f"{sbatch}; {states}; submitit not installed", section="resources", facts=facts,
+                     problem="--launcher slurm submits through submitit, which is not installed",
+                     fix=install_command(f"{DIST}[slurm]"))
+    return Check("slurm", f"{sbatch}; {states}; submitit {version}", section="resources", facts=facts)
+
+
 def venv_check(cwd: Optional[Path] = None) -> Check:
     """Which interpreter ``run`` uses here: the project's ``.venv`` when it holds hydra-runner."""
     here = (cwd or Path.cwd()).resolve()
@@ -379,4 +416,5 @@ def run_checks(environ: Optional[Mapping[str, str]] = None, cwd: Optional[Path] 
         gpu_check(environ),
         mlflow_check(environ, cwd),
         ray_check(environ),
+        slurm_check(environ),
     ]

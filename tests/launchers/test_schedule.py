@@ -28,9 +28,13 @@ class FakeBackend:
     job_log = logging.getLogger("test_schedule")
 
     def __init__(self, journal: SweepJournal, *, slots: int, script: Optional[dict[int, list[Attempt]]] = None,
-                 retries: int = 0, fail_fast: bool = False, counts_interrupts: bool = False) -> None:
+                 retries: int = 0, fail_fast: bool = False, counts_interrupts: bool = False,
+                 queues: bool = False) -> None:
         self.journal = journal
         self.slots = slots
+        #: Takes every job and queues those beyond its slots until one frees up (as Slurm does).
+        self.queues = queues
+        self.queued: list[JobSpec] = []
         self.script = {num: list(attempts) for num, attempts in (script or {}).items()}
         self.retries, self.fail_fast, self.counts_interrupts = retries, fail_fast, counts_interrupts
         self.clock = 0
@@ -46,12 +50,16 @@ class FakeBackend:
         self.log.append(f"reserve {n_jobs}")
 
     def can_submit(self) -> bool:
-        return len(self.running) < self.slots
+        return self.queues or len(self.running) < self.slots
 
     def announce(self, job: JobSpec) -> None:
         self.log.append(f"announce {job[0]}")
 
     def submit(self, job: JobSpec) -> None:
+        if self.queues and len(self.running) >= self.slots:
+            self.queued.append(job)
+            self.log.append(f"queue {job[0]}")
+            return
         num, overrides = job
         assert num not in self.running, f"job #{num} submitted while it runs"
         attempts = self.script.get(num)
@@ -65,7 +73,15 @@ class FakeBackend:
         self.clock += 1
         self.on_tick(self.clock)
         due = sorted(num for num, (_, _, end) in self.running.items() if end <= self.clock)
-        return [self._end(num, self.running.pop(num)[:2]) for num in due]
+        ended = [self._end(num, self.running.pop(num)[:2]) for num in due]
+        while self.queued and len(self.running) < self.slots:
+            self.submit(self.queued.pop(0))
+        return ended
+
+    def withdraw_queued(self) -> list[int]:
+        taken, self.queued = [num for num, _ in self.queued], []
+        self.log.append(f"withdraw {taken}")
+        return taken
 
     def kill_running(self) -> list[Ended]:
         self.log.append("kill")
@@ -193,6 +209,20 @@ def test_fail_fast_stops_submitting_and_lets_running_jobs_end(journal: SweepJour
     assert states(journal) == {0: (Status.SUCCEEDED, 1), 1: (Status.FAILED, 1), 2: (Status.SUCCEEDED, 1),
                                3: (Status.PENDING, 0), 4: (Status.PENDING, 0), 5: (Status.PENDING, 0)}
     assert sorted(results) == [0, 1, 2]
+
+
+def test_a_stopping_schedule_takes_back_the_jobs_a_backend_queued(journal: SweepJournal) -> None:
+    backend = FakeBackend(journal, slots=2, fail_fast=True, queues=True,
+                          script={0: [(Status.FAILED, 1)], 1: [(Status.SUCCEEDED, 3)]})
+    results = run(backend, journal, 6)
+    assert backend.log[:13] == ["reserve 6", "announce 0", "submit 0", "announce 1", "submit 1", "announce 2", "queue 2",
+                                "announce 3", "queue 3", "announce 4", "queue 4", "announce 5", "queue 5"]
+    assert "withdraw [3, 4, 5]" in backend.log  # #2 took #0's slot when it failed: it runs and ends
+    records = {job.num: job for job in journal.jobs()}
+    assert {num: records[num].status for num in range(6)} == {
+        0: Status.FAILED, 1: Status.SUCCEEDED, 2: Status.SUCCEEDED, 3: Status.PENDING, 4: Status.PENDING,
+        5: Status.PENDING}
+    assert all(records[num].attempts == 0 for num in (3, 4, 5)) and sorted(results) == [0, 1, 2]
 
 
 def test_without_fail_fast_a_failure_stops_nothing(journal: SweepJournal) -> None:

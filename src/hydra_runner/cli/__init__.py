@@ -15,6 +15,7 @@ from hydra_runner import __version__
 from hydra_runner.cli._errors import run_guarded
 from hydra_runner.cli._exit import ExitPlan
 from hydra_runner.cli._surroundings import Surroundings
+from hydra_runner.cli.cancel import cancel_command
 from hydra_runner.cli.completion import (
     COMPLETE_VAR,
     complete_from_environment,
@@ -90,6 +91,7 @@ cli.add_command(sync_command)
 cli.add_command(status_command)
 cli.add_command(diff_command)
 cli.add_command(rerun_command)
+cli.add_command(cancel_command)
 cli.add_command(doctor_command)
 cli.add_command(commands_command)
 cli.add_command(completion_command)

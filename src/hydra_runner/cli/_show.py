@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import click
 
@@ -20,8 +20,12 @@ def print_location(app: Any) -> None:
     click.echo("")
 
 
-def print_job_preview(jobs: Sequence[Sequence[str]]) -> None:
-    """The count of jobs and their overrides; of a long list, its first and last few."""
+def print_job_preview(jobs: Sequence[Sequence[str]],
+                      request: Optional[Callable[[Sequence[str]], str]] = None) -> None:
+    """The count of jobs and their overrides; of a long list, its first and last few.
+
+    ``request``: what a shown job would ask of its launcher (Slurm: its sbatch parameters).
+    """
     total = len(jobs)
     click.echo(f"{total} job{'s' if total != 1 else ''} would run:")
     shown = range(total) if total <= 2 * PREVIEW_EDGE else [*range(PREVIEW_EDGE), -1, *range(total - PREVIEW_EDGE, total)]
@@ -29,4 +33,4 @@ def print_job_preview(jobs: Sequence[Sequence[str]]) -> None:
         if num < 0:
             click.echo(f"  ... {total - 2 * PREVIEW_EDGE} more ...")
         else:
-            click.echo(f"  #{num} : {' '.join(jobs[num])}")
+            click.echo(f"  #{num} : {' '.join(jobs[num])}" + (f"  ({request(jobs[num])})" if request else ""))

@@ -13,7 +13,7 @@ _SECTIONS = {
     "environment": "Environment",
     "plugins": "Hydra plugins (* hydra-runner's)",
     "extras": "Optional extras",
-    "resources": "GPUs, tracking, Ray",
+    "resources": "GPUs, tracking, Ray, Slurm",
 }
 
 

@@ -70,7 +70,7 @@ def results_command(
     from hydra_runner.errors import UsageError
     from hydra_runner.journal.index import resolve_sweep_dir
     from hydra_runner.journal.tables import load_results, plot, write_csv, write_json
-    from hydra_runner.launchers.ray.jobs import collect
+    from hydra_runner.launchers.detached import collect_detached
 
     if csv_path == "-" and json_path == "-":
         raise UsageError("--csv and --json cannot both write to stdout", fix="give one of them a PATH")
@@ -80,7 +80,7 @@ def results_command(
         if path not in (None, "-"):
             _check_writable(Path(path))  # before the plot or anything else is written
     directory = resolve_sweep_dir(sweep_dir)
-    collect(directory)  # jobs a cluster ran (--no-wait): their outcomes into the journal first
+    collect_detached(directory)  # jobs a cluster ran (--no-wait): their outcomes into the journal first
     report = load_results(directory)
     if sort is not None or desc:
         report = report.sorted(sort or "job", descending=desc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import click
 
@@ -93,7 +93,7 @@ def _execute(
     if dry_run:
         from hydra_runner.cli._show import print_job_preview
 
-        print_job_preview(app.job_preview(args))
+        print_job_preview(app.job_preview(args), _launcher_request(app, run))
         return 0
     try:
         result = app.run(args, multirun=multirun, run=run)
@@ -114,6 +114,23 @@ def _execute(
     if plan is not None:
         plan.skip_teardown = run.only_own_code_ran
     return 0 if result is not None else 1
+
+
+def _launcher_request(app: Any, run: Any) -> Any:
+    """For --dry-run with --launcher slurm: the sbatch parameters a job would get, from its task_env."""
+    from hydra_runner.options.launchers import SlurmOptions
+
+    if not isinstance(run.launcher, SlurmOptions):
+        return None
+    from hydra_runner.launchers.slurm.resources import describe, sbatch_parameters
+
+    key = run.launcher.task_env_key
+
+    def request(job_overrides: Sequence[str]) -> str:
+        cfg = app.compose_job_config([*job_overrides, *run.overrides()], with_hydra=True)
+        return "sbatch: " + describe(sbatch_parameters(cfg, str(cfg.hydra.job.name), key))
+
+    return request
 
 
 def _check_overrides(overrides: tuple[str, ...]) -> None:

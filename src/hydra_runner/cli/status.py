@@ -13,7 +13,7 @@ __all__ = ["status_command"]
 @click.command("status")
 @click.argument("sweep_dir", required=False, type=click.Path(path_type=Path))
 def status_command(sweep_dir: Optional[Path]) -> int:
-    """Ask the Ray cluster about a sweep's submitted jobs (default: the latest sweep).
+    """Ask Ray or Slurm about a sweep's submitted jobs (default: the latest sweep).
 
     Jobs that have ended are written into the sweep's journal, for hydra-runner results.
     """
@@ -28,6 +28,12 @@ def status_command(sweep_dir: Optional[Path]) -> int:
     from hydra_runner.launchers.ray.jobs import ADDRESS_KEY, collect
 
     directory = resolve_sweep_dir(sweep_dir)
+    from hydra_runner.cli.slurm_status import print_slurm_status
+    from hydra_runner.launchers.slurm.collect import collect as collect_slurm
+
+    slurm_states = collect_slurm(directory)
+    if slurm_states is not None:
+        return print_slurm_status(directory, slurm_states)
     states = collect(directory)
     if states is None:
         raise UsageError(f"{relative(directory)} was not submitted with --no-wait: its jobs ran here",

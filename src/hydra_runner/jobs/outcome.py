@@ -20,7 +20,7 @@ from hydra_runner.jobs.events import is_pruned
 from hydra_runner.jobs.model import Status
 from hydra_runner.jobs.result import JobResult
 
-__all__ = ["Ended", "JobOutcome", "RemoteError", "ended_job", "outcome_of"]
+__all__ = ["Ended", "JobOutcome", "RemoteError", "ended_job", "outcome_of", "outcome_report"]
 
 
 class RemoteError(Exception):
@@ -65,6 +65,25 @@ class JobOutcome:
             working_dir=self.working_dir,
             output_dir=self.output_dir,
         )
+
+
+def outcome_report(outcome: JobOutcome) -> dict[str, Any]:
+    """The outcome as JSON-able data, for a job whose launcher reads it later (a cluster's job).
+
+    The value as JSON where it is, else its repr; the error as its traceback.
+    """
+    import json
+
+    from hydra_runner.journal.sqlite import encode_value
+
+    value_json, _ = encode_value(outcome.return_value) if outcome.completed else (None, None)
+    return {
+        "completed": outcome.completed,
+        "value": json.loads(value_json) if value_json is not None else (
+            None if outcome.return_value is None else repr(outcome.return_value)),
+        "error": outcome.traceback,
+        "output_dir": outcome.output_dir,
+    }
 
 
 def _sendable(exc: BaseException) -> BaseException:

@@ -306,10 +306,10 @@ class SweepJournal:
             (num, json.dumps(list(overrides)), Status.SUBMITTED.value, worker),
         )
 
-    def job_placed(self, num: int, worker: str, *, starts_now: bool = True) -> None:
-        """A submitted job got its worker (it may have waited for one): it runs from now."""
-        if starts_now:
-            self._db.execute("UPDATE jobs SET started=?, worker=? WHERE num=?", (time.time(), worker, num))
+    def job_placed(self, num: int, worker: str, *, starts_now: bool = True, at: Optional[float] = None) -> None:
+        """A submitted job got its worker (it may have waited for one): it runs from now (or from ``at``)."""
+        if starts_now or at is not None:
+            self._db.execute("UPDATE jobs SET started=?, worker=? WHERE num=?", (at or time.time(), worker, num))
         else:
             self._db.execute("UPDATE jobs SET worker=? WHERE num=?", (worker, num))
 

@@ -180,6 +180,14 @@ class RunnerLauncher(Launcher, ABC):
         """Stop every running job now (second Ctrl-C)."""
         return []
 
+    def withdraw_queued(self) -> list[int]:
+        """The sweep stops (Ctrl-C, --fail-fast): take back the submitted jobs that have not started.
+
+        For a backend whose jobs wait in a queue of their own (Slurm's); they stay pending in
+        the journal and ``resume`` runs them. Returns their numbers; by default none.
+        """
+        return []
+
     def reserve(self, n_jobs: int) -> None:
         """``n_jobs`` jobs are about to run: hold the slots for that many and no more. By default, nothing."""
 

@@ -86,7 +86,7 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
     attempts: Counter[int] = Counter()
     retry: deque[JobSpec] = deque()
     running = 0
-    stopping = exhausted = False
+    stopping = exhausted = withdrawn = False
     limit = max_running or sys.maxsize
     interrupts = _InterruptCounter(enabled=launcher.counts_interrupts)
     if feed.total:
@@ -115,6 +115,13 @@ def run_schedule(launcher: RunnerLauncher, feed: JobFeed, *, max_running: Option
                     finish(ended, progress)
                 break
             stopping = stopping or interrupts.count >= 1
+            if stopping and not withdrawn:
+                # Jobs a backend holds in a queue of its own have not started: they stay pending.
+                withdrawn = True
+                for num in launcher.withdraw_queued():
+                    running -= 1
+                    overrides.pop(num, None)
+                    attempts.pop(num, None)
             while not stopping and running < limit and launcher.can_submit():
                 job = retry.popleft() if retry else (None if exhausted else feed.next_job())
                 if job is None:

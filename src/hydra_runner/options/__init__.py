@@ -1,7 +1,7 @@
 """Run options, each declared once: launchers' (``-j``, ``--launcher``, ``--timeout`` ...) and trackers' (``--mlflow``).
 
     _base      Options and option(): a dataclass field -> CLI flag, API keyword, Hydra config key
-    launchers  LaunchOptions, PoolOptions, RayOptions; choose_launcher()
+    launchers  LaunchOptions, PoolOptions, RayOptions, SlurmOptions; choose_launcher()
     tracking   MlflowOptions; choose_trackers()
 
 Light to import (no Hydra, no click): the CLI's flags and Hydra's plugin scan read it.
@@ -15,6 +15,7 @@ from hydra_runner.options.launchers import (
     LaunchOptions,
     PoolOptions,
     RayOptions,
+    SlurmOptions,
     choose_launcher,
 )
 from hydra_runner.options.tracking import (
@@ -32,6 +33,7 @@ __all__ = [
     "Options",
     "PoolOptions",
     "RayOptions",
+    "SlurmOptions",
     "TrackingOptions",
     "choose_launcher",
     "choose_trackers",

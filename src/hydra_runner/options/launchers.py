@@ -22,7 +22,8 @@ from hydra_runner.options._base import (
     option,
 )
 
-__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "choose_launcher", "parse_gpus", "parse_n_jobs"]
+__all__ = ["LAUNCHERS", "LaunchOptions", "PoolConf", "PoolOptions", "RayConf", "RayOptions", "SlurmConf", "SlurmOptions",
+           "choose_launcher", "parse_gpus", "parse_n_jobs"]
 
 _PLUGINS = "hydra_plugins.hydra_runner_plugins"
 
@@ -89,16 +90,31 @@ def _check_ray_address(value: Any) -> Optional[str]:
     return str(value).strip()
 
 
-def _check_max_running(value: Any) -> int:
-    refusal = OptionValueError("with --launcher ray, -j is how many jobs are submitted at once",
-                               "give a positive number, or leave -j out to submit every job")
-    try:
-        count = check_count(value)
-    except OptionValueError:
-        raise refusal from None
-    if count < 1:
-        raise refusal
-    return count
+def _submitted_at_once(launcher: str, what: str) -> Any:
+    """The check of ``-j`` for a cluster backend, where it is ``what``."""
+
+    def check(value: Any) -> int:
+        refusal = OptionValueError(f"with --launcher {launcher}, -j is {what}",
+                                   "give a positive number, or leave -j out to submit every job")
+        try:
+            count = check_count(value)
+        except OptionValueError:
+            raise refusal from None
+        if count < 1:
+            raise refusal
+        return count
+
+    return check
+
+
+def _refuse_waiting_flags(options: LaunchOptions, **others: bool) -> None:
+    """With --no-wait, flags that act on jobs while the sweep waits are refused."""
+    waiting = {"--timeout": options.timeout is not None, "--retries": options.retries > 0,
+               "--fail-fast": options.fail_fast, **others}
+    given = [flag for flag, set_ in waiting.items() if set_]
+    if given:
+        raise UsageError(f"{', '.join(given)} need the sweep to wait for its jobs; --no-wait does not",
+                         fix="drop them, or drop --no-wait")
 
 
 @dataclass
@@ -131,8 +147,9 @@ class RayOptions(LaunchOptions):
                                     "default: an embedded local Ray.", flags=("--ray-address",), metavar="ADDRESS",
                                     check=_check_ray_address, selects=True)
     max_running: Optional[int] = option(None, help="With Ray: jobs submitted at once (default: all).",
-                                        flags=("-j", "--jobs"), metavar="N", check=_check_max_running)
-    wait: bool = option(True, help="With --launcher ray: submit each job as a Ray job and return at once "
+                                        flags=("-j", "--jobs"), metavar="N",
+                                        check=_submitted_at_once("ray", "how many jobs are submitted at once"))
+    wait: bool = option(True, help="With --launcher ray or slurm: submit the jobs and return at once "
                         "(see hydra-runner status).", flags=("--no-wait",))
     forward_env: list[str] = option([], help="With --launcher ray: give every job this variable of the current "
                                     "shell (repeatable).", metavar="NAME")
@@ -150,19 +167,57 @@ class RayOptions(LaunchOptions):
         if not self.address:
             raise UsageError("--no-wait submits the jobs to a running Ray cluster and returns",
                              fix="add --launcher ray --ray-address http://HEAD:8265 (the cluster's dashboard)")
-        waiting = {"--timeout": self.timeout is not None, "--retries": self.retries > 0,
-                   "--fail-fast": self.fail_fast, "-j": self.max_running is not None}
-        given = [flag for flag, set_ in waiting.items() if set_]
-        if given:
-            raise UsageError(f"{', '.join(given)} need the sweep to wait for its jobs; --no-wait does not",
-                             fix="drop them, or drop --no-wait")
+        _refuse_waiting_flags(self, **{"-j": self.max_running is not None})
+
+
+@dataclass
+class SlurmOptions(LaunchOptions):
+    """Jobs as Slurm job arrays, submitted through submitit (``--launcher slurm``, ``hydra/launcher=runner_slurm``)."""
+
+    name = "runner_slurm"
+    target = f"{_PLUGINS}.runner_slurm_launcher.RunnerSlurmLauncher"
+    instead = ("give Slurm jobs resources in the config's task_env node "
+               "(resources: {cpu: 2, gpu: 1, memory: 8Gi, time: 60, partition: gpu})")
+
+    array_parallelism: Optional[int] = option(None, help="With Slurm: jobs of an array running at once "
+                                              "(its %N throttle; default: all).", flags=("-j", "--jobs"),
+                                              metavar="N", check=_submitted_at_once(
+                                                  "slurm", "how many jobs of the array run at once (its %N)"))
+    wait: bool = option(True, help="With --launcher ray or slurm: submit the jobs and return at once "
+                        "(see hydra-runner status).", flags=("--no-wait",))
+    jobs_per_allocation: int = option(1, help="With Slurm: run K jobs one after another in each allocation, the "
+                                      "task imported once (many short jobs cost a few allocations).", metavar="K",
+                                      check=check_count)
+    task_env_key: str = option("task_env", help="The config node holding each job's resources and env_vars.",
+                               cli=False)
+    setup: list[str] = option([], help="Shell lines each job's sbatch script runs first (module load ..., "
+                              "source .venv/bin/activate).", cli=False)
+    python: Optional[str] = option(None, help="The Python that runs the jobs on the nodes (default: this one).",
+                                   cli=False)
+    poll_interval: float = option(2.0, help="Seconds between two questions to Slurm about the running jobs.",
+                                  cli=False, check=check_positive_seconds)
+    signal_delay: int = option(30, help="Seconds between Slurm's warning (time limit, preemption) and the kill: "
+                               "the time a job's checkpoint has (hydra_runner.on_requeue).", cli=False,
+                               check=check_count)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.jobs_per_allocation < 1:
+            raise UsageError("--jobs-per-allocation is how many jobs each Slurm allocation runs",
+                             fix="give a number >= 1")
+        if self.jobs_per_allocation > 1 and self.timeout is not None:
+            raise UsageError("--timeout stops a job by cancelling its allocation, which --jobs-per-allocation "
+                             "shares between jobs", fix="drop one of them (a time limit can go in task_env.resources.time)")
+        if not self.wait:
+            _refuse_waiting_flags(self)
 
 
 PoolConf = PoolOptions.hydra_schema()
 RayConf = RayOptions.hydra_schema()
+SlurmConf = SlurmOptions.hydra_schema()
 
 #: The backends a sweep can run on, by the name ``--launcher`` takes; the first is the default.
-LAUNCHERS: dict[str, type[LaunchOptions]] = {"pool": PoolOptions, "ray": RayOptions}
+LAUNCHERS: dict[str, type[LaunchOptions]] = {"pool": PoolOptions, "ray": RayOptions, "slurm": SlurmOptions}
 
 
 def choose_launcher(given: Mapping[str, Any]) -> Optional[LaunchOptions]:

@@ -8,9 +8,12 @@ from hydra_runner.testing.backends import (
     IN_PROCESS,
     POOL,
     RAY,
+    SLURM,
     Backend,
     backend_param,
+    with_env,
 )
 from hydra_runner.testing.contract import BackendContract
 
-__all__ = ["BACKENDS", "IN_PROCESS", "POOL", "RAY", "Backend", "BackendContract", "backend_param"]
+__all__ = ["BACKENDS", "IN_PROCESS", "POOL", "RAY", "SLURM", "Backend", "BackendContract", "backend_param",
+           "with_env"]

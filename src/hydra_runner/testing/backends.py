@@ -8,12 +8,12 @@ that behaviour, so a limit is never a silently skipped case.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Optional
 
 import pytest
 
-__all__ = ["BACKENDS", "Backend", "IN_PROCESS", "POOL", "RAY", "backend_param"]
+__all__ = ["BACKENDS", "Backend", "IN_PROCESS", "POOL", "RAY", "SLURM", "backend_param", "with_env"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,14 @@ class Backend:
     #: False (a job in the sweep's own process cannot be stopped or lost), those flags run
     #: the sweep in worker processes instead, where they hold.
     limits_jobs: bool = True
+    #: Jobs' ``report()`` and ``log_metrics()`` reach the sweep while they run (pruning, live
+    #: metrics). When False (a batch scheduler's jobs have no channel back), a pruner never
+    #: stops a trial and a tracker records each job's end (status, value) but no step metrics.
+    relays_events: bool = True
     #: Seconds the slowest case may take on this backend (it may start a cluster).
     cli_timeout: float = 120
+    #: Variables the CLI needs to reach the backend (a cluster's address or config file).
+    env: Mapping[str, str] = field(default_factory=dict)
     #: pytest marks for the backend's cases (an xdist group for backends that must run alone).
     marks: tuple[Any, ...] = field(default=())
 
@@ -46,6 +52,17 @@ RAY = Backend("ray", ("--launcher", "ray", "-j", "2"), slots=2, cli_timeout=300,
               marks=(pytest.mark.xdist_group("ray"),))
 
 BACKENDS = (IN_PROCESS, POOL, RAY)
+
+#: A Slurm cluster: its jobs wait in Slurm's queue (an array with -j as its %N throttle) and
+#: have no channel back to the sweep. ``env`` must name the cluster's ``SLURM_CONF`` (where the
+#: login node's own configuration is not the one): see :func:`with_env`.
+SLURM = Backend("slurm", ("--launcher", "slurm", "-j", "2"), slots=2, relays_events=False, cli_timeout=300,
+                marks=(pytest.mark.xdist_group("slurm"),))
+
+
+def with_env(backend: Backend, env: Mapping[str, str]) -> Backend:
+    """``backend`` run with ``env`` added to the CLI's environment (a cluster started by a fixture)."""
+    return replace(backend, env={**backend.env, **env})
 
 
 def backend_param(backend: Backend) -> Any:

@@ -116,7 +116,8 @@ class BackendContract:
 
     @staticmethod
     def sweep(project: Project, backend: Backend, *args: str) -> Result:
-        return project.cli("multirun", *TARGET, *args, *backend.flags, timeout=backend.cli_timeout)
+        return project.cli("multirun", *TARGET, *args, *backend.flags, env=dict(backend.env),
+                           timeout=backend.cli_timeout)
 
     @staticmethod
     def jobs(project: Project) -> dict[int, JobRecord]:
@@ -224,7 +225,7 @@ class BackendContract:
 
     def test_ctrl_c_stops_the_sweep_and_resume_runs_the_rest_once(self, contract_project: Project,
                                                                   backend: Backend) -> None:
-        proc = start_sweep(contract_project, *TARGET, "x=range(6)", "sleep=1", *backend.flags)
+        proc = start_sweep(contract_project, *TARGET, "x=range(6)", "sleep=1", *backend.flags, env=dict(backend.env))
         try:
             wait_for(lambda: count(contract_project, Status.RUNNING) >= 1, timeout=backend.cli_timeout)
             os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the CLI's process group
@@ -237,7 +238,7 @@ class BackendContract:
         seen = statuses(contract_project)
         assert set(seen.values()) <= {Status.SUCCEEDED, Status.INTERRUPTED, Status.PENDING}, seen
         assert Status.PENDING in seen.values()
-        r = contract_project.cli("resume", timeout=backend.cli_timeout)
+        r = contract_project.cli("resume", env=dict(backend.env), timeout=backend.cli_timeout)
         assert r.code == 0, r.err
         assert statuses(contract_project) == {n: Status.SUCCEEDED for n in range(6)}
         assert self.marks(contract_project, "succeeded.log") == list(range(6))  # each job succeeded once
@@ -250,6 +251,10 @@ class BackendContract:
         assert r.code == 0, r.err
         jobs = self.jobs(contract_project)
         assert [jobs[n].status for n in range(3)] == [Status.SUCCEEDED] * 3
+        if not backend.relays_events:  # the trials run to their end: nothing tells the pruner how they go
+            assert {job.status for job in jobs.values()} == {Status.SUCCEEDED} and len(jobs) == 8
+            assert {job.value for job in jobs.values()} >= {0.0}  # the enqueued x=2.0 ends with |x - 2|
+            return
         pruned = [job for job in jobs.values() if job.status is Status.PRUNED]
         assert pruned, {n: job.status for n, job in jobs.items()}
         assert all("pruned at step" in (job.error or "") for job in pruned)
@@ -278,4 +283,5 @@ class BackendContract:
         assert children[2].data.metrics["value"] == 20.0 and "value" not in children[1].data.metrics
         assert children[1].data.tags["error"] == "ValueError: bad x=1"
         history = client.get_metric_history(children[2].info.run_id, "loss")
-        assert sorted((m.step, m.value) for m in history) == [(0, 20.0), (1, 19.0), (2, 18.0)]
+        steps = [(0, 20.0), (1, 19.0), (2, 18.0)] if backend.relays_events else []
+        assert sorted((m.step, m.value) for m in history) == steps

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 from hydra.core.utils import JobStatus
 
 from hydra_runner.errors import UsageError
+from hydra_runner.jobs.outcome import outcome_report
 from hydra_runner.jobs.result import JobResult
 from hydra_runner.jobs.runner import JobRunner, apply_bootstrap, worker_setup
 from hydra_runner.journal import Status, SweepJournal
-from hydra_runner.journal.sqlite import encode_value
 from hydra_runner.launchers.ray.resources import task_options
 from hydra_runner.tasks.ref import dumps_by_value
 
@@ -239,14 +239,7 @@ def _run_submitted(package: str, num: int, overrides: list[str]) -> int:
     apply_bootstrap(boot.relocated(os.getcwd(), sys.path), environ=False)
     runner = JobRunner(setup, on_started=lambda n, d: None, ask_parent=lambda kind, payload: None)
     outcome = runner.run(num, overrides)
-    value_json, _ = encode_value(outcome.return_value) if outcome.completed else (None, None)
-    report = {
-        "completed": outcome.completed,
-        "value": json.loads(value_json) if value_json is not None else (
-            None if outcome.return_value is None else repr(outcome.return_value)),
-        "error": outcome.traceback,
-        "output_dir": outcome.output_dir,
-    }
+    report = outcome_report(outcome)
     sys.stdout.write(f"\n{OUTCOME_MARK}{json.dumps(report)}\n")
     sys.stdout.flush()
     return 0 if outcome.completed else 1
