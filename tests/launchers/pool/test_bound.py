@@ -25,17 +25,21 @@ TASK = """
     from pathlib import Path
 
     def children(pid):
+        # The pool's workers: forked from the sweep's process (the same command line) or started
+        # as the pool's worker module; not other children the process has (git, servers a test started).
         found = set()
         for thread in Path(f"/proc/{pid}/task").iterdir():
             try:
                 found.update((thread / "children").read_text().split())
             except OSError:
                 pass
-        return [kid for kid in found if _comm(kid) not in ("git", "")]
+        parent = _cmdline(pid)
+        return [kid for kid in found
+                if _cmdline(kid) == parent or "hydra_runner.launchers.pool" in _cmdline(kid)]
 
-    def _comm(pid):
+    def _cmdline(pid):
         try:
-            return Path(f"/proc/{pid}/comm").read_text().strip()
+            return Path(f"/proc/{pid}/cmdline").read_text()
         except OSError:
             return ""
 
