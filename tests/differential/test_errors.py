@@ -64,8 +64,8 @@ CASES = [
         app=App(body="raise RuntimeError('task exploded: %s' % cfg.x)"),
         expect=TASK_ERROR,
     ),
-    _err("multirun_bad_option_second_job", "db=pg,nope", multirun=True, unwritten=["out/sweep/multirun.yaml"]),
-    _err("multirun_bad_option_first_job", "db=nope,pg", multirun=True, unwritten=["out/sweep/multirun.yaml"]),
+    _err("multirun_bad_option_second_job", "db=pg,nope", multirun=True),
+    _err("multirun_bad_option_first_job", "db=nope,pg", multirun=True),
 ]
 
 
