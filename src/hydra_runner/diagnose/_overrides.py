@@ -111,13 +111,18 @@ def append_existing_group(exc: BaseException, overrides: Sequence[str]) -> Optio
     )
 
 
+def _added(overrides: Sequence[str], key: str) -> Optional[str]:
+    """The command line's ``+key=...`` (or ``++key=...``) override, if it has one."""
+    return next((o for o in overrides if o.startswith("+") and o.lstrip("+").startswith(f"{key}=")), None)
+
+
 def append_existing_key(exc: BaseException, overrides: Sequence[str]) -> Optional[ConfigError]:
     """``+key=value`` for a key the config already has."""
     m = re.search(r"Could not append to config\. An item is already at '([^']+)'", str(exc))
     if not m:
         return None
     key = m.group(1)
-    given = next((o for o in overrides if o.startswith("+") and o.lstrip("+").startswith(f"{key}=")), None)
+    given = _added(overrides, key)
     value = given.partition("=")[2] if given else "VALUE"
     return ConfigError(f"'+{key}' adds a key, and the config has '{key}' already", detail=full_message(exc),
                        fix=f"drop the '+' to set it ({key}={value}), or write ++{key}={value} to add or set it")
@@ -129,7 +134,7 @@ def group_twice(exc: BaseException, overrides: Sequence[str]) -> Optional[Config
     if not m:
         return None
     group = m.group(1)
-    added = next((o for o in overrides if o.startswith("+") and o.lstrip("+").startswith(f"{group}=")), None)
+    added = _added(overrides, group)
     if added is None:
         return ConfigError(
             str(exc),
